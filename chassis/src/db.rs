@@ -1,0 +1,278 @@
+//! The database: one connection type over PostgreSQL and SQLite, chosen by the URL's scheme,
+//! an r2d2 pool, migrations embedded per service and backend, and a way to run queries off
+//! the async workers.
+
+use crate::config::ConfigError;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+/// A connection to either backend. Queries written against it run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A database URL whose scheme has been checked. Its text is never logged: it may hold a password.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    /// What diesel is given: the URL for PostgreSQL, the file path for SQLite.
+    target: String,
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({:?}, {})", self.backend, self.redacted())
+    }
+}
+
+impl DatabaseUrl {
+    /// `postgres://…`, `postgresql://…` or `sqlite://path`. Any other scheme is refused by name.
+    pub fn parse(var: &'static str, raw: &str) -> Result<Self, ConfigError> {
+        let raw = raw.trim();
+        let expects = "expected a URL starting with postgres:// or sqlite://";
+        let Some((scheme, rest)) = raw.split_once("://") else {
+            return Err(ConfigError::new(var, format!("{expects}, got a value with no scheme")));
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Ok(Self {
+                backend: Backend::Postgres,
+                target: raw.to_owned(),
+            }),
+            "sqlite" if !rest.is_empty() => Ok(Self {
+                backend: Backend::Sqlite,
+                target: rest.to_owned(),
+            }),
+            "sqlite" => Err(ConfigError::new(var, "expected sqlite://path/to/file.db, got no path")),
+            other => Err(ConfigError::new(var, format!("{expects}, got scheme {other:?}"))),
+        }
+    }
+
+    pub fn sqlite_file(path: &std::path::Path) -> Self {
+        Self {
+            backend: Backend::Sqlite,
+            target: path.display().to_string(),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Host and database for PostgreSQL, the path for SQLite; never the password.
+    pub fn redacted(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("sqlite://{}", self.target),
+            Backend::Postgres => {
+                let after_scheme = self.target.split_once("://").map_or("", |(_, r)| r);
+                let host_and_db = after_scheme.rsplit_once('@').map_or(after_scheme, |(_, r)| r);
+                let host_and_db = host_and_db.split('?').next().unwrap_or_default();
+                format!("postgres://{host_and_db}")
+            }
+        }
+    }
+
+    fn connection_string(&self) -> String {
+        match self.backend {
+            Backend::Postgres => self.target.clone(),
+            Backend::Sqlite => self.target.clone(),
+        }
+    }
+}
+
+/// The migrations of one service, for each backend (embedded with `embed_migrations!`).
+/// Services keep it in a `const` and pass it by value.
+pub struct Migrations {
+    /// A stable number per service for the PostgreSQL advisory lock.
+    pub lock_key: i64,
+    pub postgres: EmbeddedMigrations,
+    pub sqlite: EmbeddedMigrations,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("record not found")]
+    NotFound,
+    #[error("a unique value is already taken")]
+    UniqueViolation,
+    #[error("database query failed: {0}")]
+    Query(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for DbError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => Self::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::UniqueViolation,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info.message().contains("database is locked") =>
+            {
+                Self::Unavailable(info.message().to_owned())
+            }
+            other => Self::Query(other),
+        }
+    }
+}
+
+impl From<r2d2::Error> for DbError {
+    fn from(err: r2d2::Error) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}
+
+/// Sets SQLite up for a web server: WAL so readers never block the writer, a busy timeout
+/// instead of immediate "database is locked" errors, and enforced foreign keys.
+#[derive(Debug)]
+struct ConnectionSetup;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        match conn {
+            DbConnection::Sqlite(c) => c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            ),
+            DbConnection::Postgresql(c) => c.batch_execute("SET statement_timeout = '10s'"),
+        }
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// A pool of connections to one service's database.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<ConnectionManager<DbConnection>>,
+    backend: Backend,
+}
+
+impl DbPool {
+    /// Builds the pool without connecting; [`DbPool::check`] proves the database answers.
+    pub fn new(url: &DatabaseUrl, max_size: u32) -> Result<Self, String> {
+        if let Backend::Sqlite = url.backend {
+            if let Some(parent) = std::path::Path::new(&url.target).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| format!("cannot create the folder {}: {e}", parent.display()))?;
+                }
+            }
+        }
+        let manager = ConnectionManager::<DbConnection>::new(url.connection_string());
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(3))
+            .connection_customizer(Box::new(ConnectionSetup))
+            .build_unchecked(manager);
+        Ok(Self {
+            pool,
+            backend: url.backend,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for blocking code (tests, the migrate command, background tasks).
+    pub fn get(&self) -> Result<PooledConnection<ConnectionManager<DbConnection>>, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking diesel work on the blocking thread pool, never on an async worker.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
+    }
+
+    /// Proves the database answers a trivial query.
+    pub async fn check(&self) -> Result<(), DbError> {
+        self.run(|conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Applies pending migrations. On PostgreSQL an advisory lock makes replicas that start
+    /// together take turns, so each migration runs once.
+    pub fn migrate(&self, migrations: Migrations) -> Result<usize, String> {
+        let mut conn = self.get().map_err(|e| e.to_string())?;
+        match &mut *conn {
+            DbConnection::Sqlite(c) => run_pending(c, migrations.sqlite),
+            DbConnection::Postgresql(c) => {
+                diesel::sql_query(format!("SELECT pg_advisory_lock({})", migrations.lock_key))
+                    .execute(c)
+                    .map_err(|e| format!("could not take the migration lock: {e}"))?;
+                let result = run_pending(c, migrations.postgres);
+                let unlock = diesel::sql_query(format!("SELECT pg_advisory_unlock({})", migrations.lock_key))
+                    .execute(c);
+                let applied = result?;
+                unlock.map_err(|e| format!("could not release the migration lock: {e}"))?;
+                Ok(applied)
+            }
+        }
+    }
+}
+
+fn run_pending<C>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<usize, String>
+where
+    C: MigrationHarness<<C as Connection>::Backend> + Connection,
+{
+    conn.run_pending_migrations(migrations)
+        .map(|applied| applied.len())
+        .map_err(|e| format!("a migration failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_picks_the_backend() {
+        assert_eq!(DatabaseUrl::parse("DATABASE_URL", "postgres://u:p@h/db").expect("pg").backend(), Backend::Postgres);
+        assert_eq!(DatabaseUrl::parse("DATABASE_URL", "postgresql://h/db").expect("pg").backend(), Backend::Postgres);
+        assert_eq!(DatabaseUrl::parse("DATABASE_URL", "sqlite://data/x.db").expect("sqlite").backend(), Backend::Sqlite);
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_by_name_without_falling_through() {
+        let err = DatabaseUrl::parse("DATABASE_URL", "mysql://h/db").unwrap_err();
+        assert_eq!(err.var, "DATABASE_URL");
+        assert!(err.problem.contains("\"mysql\""), "{}", err.problem);
+        assert!(DatabaseUrl::parse("DATABASE_URL", "data/x.db").is_err());
+        assert!(DatabaseUrl::parse("DATABASE_URL", "sqlite://").is_err());
+    }
+
+    #[test]
+    fn the_password_never_shows() {
+        let url = DatabaseUrl::parse("DATABASE_URL", "postgres://app:s3cret@db.internal:5432/login?sslmode=require")
+            .expect("pg");
+        assert_eq!(url.redacted(), "postgres://db.internal:5432/login");
+        assert!(!format!("{url:?}").contains("s3cret"));
+    }
+}

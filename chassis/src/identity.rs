@@ -1,0 +1,142 @@
+//! Who is signed in, read from the shared session with no call to the login service.
+//!
+//! The login service writes an [`Identity`] with [`sign_in`]; every service reads it with the
+//! [`CurrentUser`] extractor. A session past its idle or absolute lifetime is purged and the
+//! request is anonymous; so is one whose cookie was forged, truncated or garbled.
+
+use crate::config::CommonConfig;
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use serde::{Deserialize, Serialize};
+use std::future::{Ready, ready};
+use std::time::Duration;
+
+const IDENTITY: &str = "identity";
+const SEEN_AT: &str = "seen_at";
+const FLASH: &str = "flash";
+/// Rewriting the cookie on every request would be wasteful; the idle clock moves a minute at a time.
+const SEEN_AT_GRANULARITY_SECS: i64 = 60;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub user_id: i64,
+    pub display_name: String,
+    /// Unix seconds of the login.
+    pub login_at: i64,
+}
+
+/// Lifetimes of a session, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl SessionPolicy {
+    pub fn from_config(config: &CommonConfig) -> Self {
+        Self {
+            idle: config.session_idle,
+            absolute: config.session_absolute,
+        }
+    }
+}
+
+fn now() -> i64 {
+    shared_ui::format::now_unix()
+}
+
+/// Starts a fresh session for `identity`: the old session id and contents are dropped
+/// (no fixation) and a new CSRF token is made.
+pub fn sign_in(session: &Session, identity: &Identity) -> Result<(), actix_session::SessionInsertError> {
+    session.purge_keep_flash();
+    session.renew();
+    session.insert(IDENTITY, identity)?;
+    session.insert(SEEN_AT, now())?;
+    crate::csrf::rotate(session)?;
+    Ok(())
+}
+
+/// Ends the session entirely; the browser is told to drop the cookie.
+pub fn sign_out(session: &Session) {
+    session.purge();
+}
+
+trait PurgeKeepFlash {
+    fn purge_keep_flash(&self);
+}
+
+impl PurgeKeepFlash for Session {
+    /// Clears everything but a pending flash message, so that "Welcome" survives renewal.
+    fn purge_keep_flash(&self) {
+        let flash = self.get::<shared_ui::Flash>(FLASH).ok().flatten();
+        self.clear();
+        if let Some(flash) = flash {
+            let _ = self.insert(FLASH, flash);
+        }
+    }
+}
+
+/// The identity in this session, if it is still within its lifetimes. An expired identity is
+/// removed so the cookie stops carrying it.
+pub fn current(session: &Session, policy: &SessionPolicy) -> Option<Identity> {
+    let identity = session.get::<Identity>(IDENTITY).ok().flatten()?;
+    let seen_at = session.get::<i64>(SEEN_AT).ok().flatten().unwrap_or(identity.login_at);
+    let now = now();
+    let idle_expired = now.saturating_sub(seen_at) > policy.idle.as_secs() as i64;
+    let absolute_expired = now.saturating_sub(identity.login_at) > policy.absolute.as_secs() as i64;
+    if idle_expired || absolute_expired {
+        session.purge();
+        return None;
+    }
+    if now - seen_at >= SEEN_AT_GRANULARITY_SECS {
+        let _ = session.insert(SEEN_AT, now);
+    }
+    Some(identity)
+}
+
+/// Replaces the name shown in the header (after a profile change) without a new login.
+pub fn update_display_name(session: &Session, display_name: &str) -> Result<(), actix_session::SessionInsertError> {
+    if let Ok(Some(mut identity)) = session.get::<Identity>(IDENTITY) {
+        identity.display_name = display_name.to_owned();
+        session.insert(IDENTITY, identity)?;
+    }
+    Ok(())
+}
+
+/// A one-time message for the next page this browser shows.
+pub fn set_flash(session: &Session, kind: shared_ui::FlashKind, message: impl Into<String>) {
+    let _ = session.insert(
+        FLASH,
+        shared_ui::Flash {
+            kind,
+            message: message.into(),
+        },
+    );
+}
+
+pub fn take_flash(session: &Session) -> Option<shared_ui::Flash> {
+    session.remove_as::<shared_ui::Flash>(FLASH).and_then(Result::ok)
+}
+
+/// The signed-in user, or `None` for an anonymous visitor.
+pub struct CurrentUser(pub Option<Identity>);
+
+impl FromRequest for CurrentUser {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self(current_for_request(req))))
+    }
+}
+
+pub fn current_for_request(req: &HttpRequest) -> Option<Identity> {
+    let policy = req
+        .app_data::<web::Data<SessionPolicy>>()
+        .map(|p| *p.get_ref())
+        .unwrap_or(SessionPolicy {
+            idle: Duration::from_secs(30 * 60),
+            absolute: Duration::from_secs(12 * 3600),
+        });
+    current(&req.get_session(), &policy)
+}

@@ -1,0 +1,24 @@
+//! What every service needs at run time, written once: configuration, the database pool and
+//! migrations, sessions and identity, CSRF, security headers, access logs, error pages,
+//! health and readiness, graceful shutdown, and the server itself.
+//!
+//! A service describes itself as a [`server::Service`] (a name, a URL prefix and its routes);
+//! the chassis mounts one or more of them in an actix-web app with the shared middleware.
+
+pub mod assets;
+pub mod cli;
+pub mod client_ip;
+pub mod config;
+pub mod csrf;
+pub mod db;
+pub mod error;
+pub mod headers;
+pub mod health;
+pub mod identity;
+pub mod logging;
+pub mod page;
+pub mod routing;
+pub mod server;
+pub mod session;
+
+pub use error::AppError;

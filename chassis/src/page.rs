@@ -1,0 +1,125 @@
+//! Builds the [`PageContext`] every page fills: who is signed in (from the session), the
+//! service's asset prefix, the one-time flash message and the service's banners.
+
+use crate::identity::{self, Identity};
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use askama::Template;
+use shared_ui::{Banner, Nav, PageContext, Viewer};
+use std::future::{Ready, ready};
+use std::sync::Arc;
+
+/// A service's source of site-wide banners (product: demo and stale data).
+pub trait BannerSource: Send + Sync {
+    fn banners(&self) -> Vec<Banner>;
+}
+
+/// The banners of the service that owns a scope; registered as scope data.
+#[derive(Clone)]
+pub struct Banners(pub Arc<dyn BannerSource>);
+
+/// The mount prefix of the service handling a request (`""` or `"/account"`); scope data.
+#[derive(Debug, Clone, Copy)]
+pub struct ServicePrefix(pub &'static str);
+
+/// Extractor for pages: carries the request's session and identity.
+pub struct PageBuilder {
+    session: Session,
+    viewer: Option<Identity>,
+    asset_prefix: &'static str,
+    current_path: String,
+    banners: Vec<Banner>,
+}
+
+impl PageBuilder {
+    pub fn from_request(req: &HttpRequest) -> Self {
+        let asset_prefix = req
+            .app_data::<web::Data<ServicePrefix>>()
+            .map(|p| p.0)
+            .unwrap_or_else(|| crate::routing::route_for(req.path()).mount_prefix());
+        let banners = req
+            .app_data::<web::Data<Banners>>()
+            .map(|b| b.0.banners())
+            .unwrap_or_default();
+        let current_path = match req.query_string() {
+            "" => req.path().to_owned(),
+            q => format!("{}?{q}", req.path()),
+        };
+        Self {
+            session: req.get_session(),
+            viewer: identity::current_for_request(req),
+            asset_prefix,
+            current_path,
+            banners,
+        }
+    }
+
+    pub fn identity(&self) -> Option<&Identity> {
+        self.viewer.as_ref()
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The context for a page without forms of its own (the header's logout form uses the
+    /// token a signed-in session always has).
+    pub fn context(&self, title: impl Into<String>, nav: Nav) -> PageContext {
+        let csrf_token = crate::csrf::existing_token(&self.session).unwrap_or_default();
+        self.build(title.into(), nav, csrf_token)
+    }
+
+    /// The context for a page with a form: makes sure the session has a CSRF token.
+    pub fn form_context(&self, title: impl Into<String>, nav: Nav) -> PageContext {
+        let csrf_token = crate::csrf::token(&self.session);
+        self.build(title.into(), nav, csrf_token)
+    }
+
+    fn build(&self, title: String, nav: Nav, csrf_token: String) -> PageContext {
+        PageContext {
+            title,
+            asset_prefix: self.asset_prefix.to_owned(),
+            viewer: self.viewer.as_ref().map(|i| Viewer {
+                user_id: i.user_id,
+                display_name: i.display_name.clone(),
+            }),
+            csrf_token,
+            nav,
+            flash: identity::take_flash(&self.session),
+            banners: self.banners.clone(),
+            current_path: self.current_path.clone(),
+        }
+    }
+}
+
+impl FromRequest for PageBuilder {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self::from_request(req)))
+    }
+}
+
+/// A rendered page as a 200 response.
+pub fn render(page: &impl Template) -> Result<HttpResponse, crate::AppError> {
+    render_with_status(page, actix_web::http::StatusCode::OK)
+}
+
+/// A rendered page with another status (a form with errors is 422, for example).
+pub fn render_with_status(
+    page: &impl Template,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, crate::AppError> {
+    let html = page.render()?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// A 303 See Other to a local path, the answer to a successful form.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
+}

@@ -1,0 +1,57 @@
+//! The formatting functions of [`crate::format`] as Askama filters.
+//!
+//! A template module brings them into scope with `use shared_ui::filters;`, then writes
+//! `{{ coin.price|money }}`, `{{ coin.change_24h|signed_percent }}` and so on.
+
+use crate::format::{self, MaybeNumber};
+use askama::Values;
+
+#[askama::filter_fn]
+pub fn money(value: impl MaybeNumber, _: &dyn Values) -> askama::Result<String> {
+    Ok(format::money(value))
+}
+
+#[askama::filter_fn]
+pub fn compact_money(value: impl MaybeNumber, _: &dyn Values) -> askama::Result<String> {
+    Ok(format::compact_money(value))
+}
+
+#[askama::filter_fn]
+pub fn compact_number(value: impl MaybeNumber, _: &dyn Values) -> askama::Result<String> {
+    Ok(format::compact_number(value))
+}
+
+#[askama::filter_fn]
+pub fn grouped(value: impl MaybeNumber, _: &dyn Values) -> askama::Result<String> {
+    Ok(format::grouped(value))
+}
+
+#[askama::filter_fn]
+pub fn signed_percent(value: impl MaybeNumber, _: &dyn Values) -> askama::Result<String> {
+    Ok(format::signed_percent(value))
+}
+
+#[askama::filter_fn]
+pub fn percent(value: impl MaybeNumber, _: &dyn Values) -> askama::Result<String> {
+    Ok(format::percent(value))
+}
+
+#[askama::filter_fn]
+pub fn direction(value: impl MaybeNumber, _: &dyn Values) -> askama::Result<&'static str> {
+    Ok(format::direction(value))
+}
+
+#[askama::filter_fn]
+pub fn utc_datetime(unix_seconds: &i64, _: &dyn Values) -> askama::Result<String> {
+    Ok(format::utc_datetime(*unix_seconds))
+}
+
+#[askama::filter_fn]
+pub fn utc_date(unix_seconds: &i64, _: &dyn Values) -> askama::Result<String> {
+    Ok(format::utc_date(*unix_seconds))
+}
+
+#[askama::filter_fn]
+pub fn relative_time(unix_seconds: &i64, _: &dyn Values) -> askama::Result<String> {
+    Ok(format::relative_time(*unix_seconds, format::now_unix()))
+}
