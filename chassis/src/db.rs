@@ -276,3 +276,28 @@ mod tests {
         assert!(!format!("{url:?}").contains("s3cret"));
     }
 }
+
+/// Connects to the service's database, proves it answers, and applies migrations: the start
+/// of every service. Errors name `var` and never show a password.
+pub async fn connect_and_migrate(
+    var: &'static str,
+    url: &DatabaseUrl,
+    migrations: Migrations,
+    pool_size: u32,
+) -> Result<DbPool, crate::cli::StartError> {
+    let fail = |what: &str, err: String| {
+        let first_line = err.lines().next().unwrap_or_default().trim().to_owned();
+        crate::cli::StartError::new(format!("{var}: {what} {}: {first_line}", url.redacted()))
+    };
+    let pool = DbPool::new(url, pool_size).map_err(|e| fail("cannot open", e))?;
+    pool.check().await.map_err(|e| fail("cannot connect to", e.to_string()))?;
+    let migrating = pool.clone();
+    let applied = tokio::task::spawn_blocking(move || migrating.migrate(migrations))
+        .await
+        .map_err(|e| fail("cannot migrate", e.to_string()))?
+        .map_err(|e| fail("cannot migrate", e))?;
+    if applied > 0 {
+        log::info!("applied {applied} migration(s) to {}", url.redacted());
+    }
+    Ok(pool)
+}

@@ -1,1 +1,65 @@
+//! The login service: accounts under `/account` (register, log in, log out, settings).
+//!
+//! It owns the users and the login-throttling state in its own database, and writes the
+//! identity into the shared session cookie that every other service reads.
 
+pub mod config;
+mod routes;
+
+pub use config::Config;
+
+use chassis::db::{DbPool, Migrations};
+use chassis::routing::LOGIN;
+use chassis::server::{Service, mount};
+use diesel_migrations::embed_migrations;
+use std::sync::Arc;
+
+pub const MIGRATIONS: Migrations = Migrations {
+    lock_key: 0x6c6f_6769_6e00_0001,
+    postgres: embed_migrations!("../migrations/login/postgres"),
+    sqlite: embed_migrations!("../migrations/login/sqlite"),
+};
+
+/// The login service, ready to be mounted.
+#[derive(Clone)]
+pub struct LoginService {
+    pool: DbPool,
+}
+
+impl LoginService {
+    /// Connects to the database and applies migrations.
+    pub async fn build(config: &Config) -> Result<Self, chassis::cli::StartError> {
+        let pool = chassis::db::connect_and_migrate("DATABASE_URL", &config.database_url, MIGRATIONS, 10).await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+}
+
+impl Service for LoginService {
+    fn route(&self) -> &'static chassis::routing::Route {
+        &LOGIN
+    }
+
+    fn configure(&self, cfg: &mut actix_web::web::ServiceConfig) {
+        cfg.service(mount(&LOGIN, self.pool.clone(), routes::configure));
+    }
+}
+
+/// Runs the standalone service until SIGTERM.
+pub async fn serve(config: Config) -> Result<(), chassis::cli::StartError> {
+    let service = LoginService::build(&config).await?;
+    let app = chassis::server::Application::build(&config.common, vec![Arc::new(service) as Arc<dyn Service>])?;
+    log::info!("login listening on {}", config.common.bind);
+    app.run_until_stopped(config.common.shutdown_drain).await?;
+    Ok(())
+}
+
+/// Applies migrations and exits (the one-off `migrate` task).
+pub async fn migrate(config: Config) -> Result<(), chassis::cli::StartError> {
+    LoginService::build(&config).await?;
+    log::info!("login database is up to date");
+    Ok(())
+}
