@@ -17,8 +17,11 @@ pub mod health;
 pub mod identity;
 pub mod logging;
 pub mod page;
+pub mod redirect;
 pub mod routing;
 pub mod server;
 pub mod session;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::AppError;
