@@ -50,7 +50,9 @@ impl Command {
             [one] if one == "serve" => Ok(Self::Serve),
             [one] if one == "migrate" => Ok(Self::Migrate),
             [one] if one == "healthcheck" => Ok(Self::Healthcheck),
-            _ => Err(format!("unknown arguments {args:?}; usage: [serve | migrate | healthcheck]")),
+            _ => Err(format!(
+                "unknown arguments {args:?}; usage: [serve | migrate | healthcheck]"
+            )),
         }
     }
 }
@@ -100,9 +102,14 @@ pub fn healthcheck(env: &dyn Source, route: &crate::routing::Route) -> Result<()
     }
     let path = format!("{}/readyz", route.mount_prefix());
     let timeout = Duration::from_secs(3);
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
-    stream.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    stream
+        .set_write_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").map_err(|e| e.to_string())?;
     let mut head = [0u8; 64];
     let n = stream.read(&mut head).map_err(|e| e.to_string())?;
@@ -127,7 +134,10 @@ mod tests {
     fn commands_parse() {
         assert_eq!(Command::parse(&args(&[])), Ok(Command::Serve));
         assert_eq!(Command::parse(&args(&["migrate"])), Ok(Command::Migrate));
-        assert_eq!(Command::parse(&args(&["healthcheck"])), Ok(Command::Healthcheck));
+        assert_eq!(
+            Command::parse(&args(&["healthcheck"])),
+            Ok(Command::Healthcheck)
+        );
         assert!(Command::parse(&args(&["migrate", "now"])).is_err());
         assert!(Command::parse(&args(&["--help"])).is_err());
     }

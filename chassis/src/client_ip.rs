@@ -26,7 +26,11 @@ pub fn resolve(peer: IpAddr, forwarded_for: &str, trusted: &TrustedProxies) -> I
         return peer;
     }
     let mut client = peer;
-    for hop in forwarded_for.rsplit(',').map(str::trim).filter(|h| !h.is_empty()) {
+    for hop in forwarded_for
+        .rsplit(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
         let Ok(ip) = hop.parse::<IpAddr>() else {
             // A garbled hop: stop at the last address we could trust.
             break;
@@ -50,15 +54,24 @@ mod tests {
     #[test]
     fn forwarded_for_from_an_untrusted_peer_is_ignored() {
         let trusted = TrustedProxies::parse("10.0.0.0/16").expect("cidr");
-        assert_eq!(resolve(ip("203.0.113.9"), "1.2.3.4", &trusted), ip("203.0.113.9"));
+        assert_eq!(
+            resolve(ip("203.0.113.9"), "1.2.3.4", &trusted),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]
     fn the_rightmost_untrusted_hop_is_the_client() {
         let trusted = TrustedProxies::parse("10.0.0.0/16,127.0.0.1").expect("cidr");
         // A client that forges a first hop does not get to choose its address.
-        assert_eq!(resolve(ip("10.0.1.5"), "6.6.6.6, 198.51.100.7", &trusted), ip("198.51.100.7"));
-        assert_eq!(resolve(ip("127.0.0.1"), "198.51.100.7, 10.0.2.2", &trusted), ip("198.51.100.7"));
+        assert_eq!(
+            resolve(ip("10.0.1.5"), "6.6.6.6, 198.51.100.7", &trusted),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            resolve(ip("127.0.0.1"), "198.51.100.7, 10.0.2.2", &trusted),
+            ip("198.51.100.7")
+        );
         assert_eq!(resolve(ip("10.0.1.5"), "", &trusted), ip("10.0.1.5"));
         assert_eq!(resolve(ip("10.0.1.5"), "garbage", &trusted), ip("10.0.1.5"));
     }

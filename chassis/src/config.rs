@@ -61,8 +61,13 @@ pub fn optional_var(env: &dyn Source, var: &'static str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub fn required_var(env: &dyn Source, var: &'static str, expects: &str) -> Result<String, ConfigError> {
-    optional_var(env, var).ok_or_else(|| ConfigError::new(var, format!("is not set; expected {expects}")))
+pub fn required_var(
+    env: &dyn Source,
+    var: &'static str,
+    expects: &str,
+) -> Result<String, ConfigError> {
+    optional_var(env, var)
+        .ok_or_else(|| ConfigError::new(var, format!("is not set; expected {expects}")))
 }
 
 /// Parses a variable with `FromStr`, or returns `default` when it is unset.
@@ -85,7 +90,10 @@ pub fn var_bool(env: &dyn Source, var: &'static str, default: bool) -> Result<bo
         None => Ok(default),
         Some(v) if matches!(v.as_str(), "true" | "1" | "yes") => Ok(true),
         Some(v) if matches!(v.as_str(), "false" | "0" | "no") => Ok(false),
-        Some(v) => Err(ConfigError::new(var, format!("expected true or false, got {v:?}"))),
+        Some(v) => Err(ConfigError::new(
+            var,
+            format!("expected true or false, got {v:?}"),
+        )),
     }
 }
 
@@ -96,10 +104,17 @@ pub fn var_secs(
     default: u64,
     range: std::ops::RangeInclusive<u64>,
 ) -> Result<Duration, ConfigError> {
-    let expects = format!("a whole number of seconds from {} to {}", range.start(), range.end());
+    let expects = format!(
+        "a whole number of seconds from {} to {}",
+        range.start(),
+        range.end()
+    );
     let secs: u64 = var_parsed(env, var, default, &expects)?;
     if !range.contains(&secs) {
-        return Err(ConfigError::new(var, format!("expected {expects}, got {secs}")));
+        return Err(ConfigError::new(
+            var,
+            format!("expected {expects}, got {secs}"),
+        ));
     }
     Ok(Duration::from_secs(secs))
 }
@@ -115,7 +130,9 @@ impl SessionKey {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(raw.trim())
             .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(raw.trim()))
-            .map_err(|_| "expected base64 of at least 64 random bytes, but it is not valid base64".to_owned())?;
+            .map_err(|_| {
+                "expected base64 of at least 64 random bytes, but it is not valid base64".to_owned()
+            })?;
         if bytes.len() < Self::MIN_BYTES {
             return Err(format!(
                 "expected base64 of at least {} random bytes, got {} bytes (make one with: openssl rand -base64 64)",
@@ -165,7 +182,9 @@ impl TrustedProxies {
             .map(|s| {
                 IpNet::from_str(s)
                     .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
-                    .map_err(|_| format!("expected comma-separated CIDRs like 10.0.0.0/16, got {s:?}"))
+                    .map_err(|_| {
+                        format!("expected comma-separated CIDRs like 10.0.0.0/16, got {s:?}")
+                    })
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Self)
@@ -203,12 +222,17 @@ impl CommonConfig {
             Some(default) => optional_var(env, "BIND").unwrap_or_else(|| default.clone()),
             None => required_var(env, "BIND", "host:port to listen on, e.g. 0.0.0.0:8080")?,
         };
-        let bind = bind_raw
-            .parse()
-            .map_err(|_| ConfigError::new("BIND", format!("expected host:port like 127.0.0.1:8080, got {bind_raw:?}")))?;
+        let bind = bind_raw.parse().map_err(|_| {
+            ConfigError::new(
+                "BIND",
+                format!("expected host:port like 127.0.0.1:8080, got {bind_raw:?}"),
+            )
+        })?;
 
         let session_key = match (optional_var(env, "SESSION_KEY"), &defaults.session_key) {
-            (Some(raw), _) => SessionKey::from_base64(&raw).map_err(|p| ConfigError::new("SESSION_KEY", p))?,
+            (Some(raw), _) => {
+                SessionKey::from_base64(&raw).map_err(|p| ConfigError::new("SESSION_KEY", p))?
+            }
             (None, Some(key)) => key.clone(),
             (None, None) => {
                 return Err(ConfigError::new(
@@ -222,12 +246,19 @@ impl CommonConfig {
             None => defaults.log_format,
             Some("json") => LogFormat::Json,
             Some("text") => LogFormat::Text,
-            Some(other) => return Err(ConfigError::new("LOG_FORMAT", format!("expected json or text, got {other:?}"))),
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("expected json or text, got {other:?}"),
+                ));
+            }
         };
 
         let trusted_proxies = match optional_var(env, "TRUSTED_PROXIES") {
             None => TrustedProxies::default(),
-            Some(raw) => TrustedProxies::parse(&raw).map_err(|p| ConfigError::new("TRUSTED_PROXIES", p))?,
+            Some(raw) => {
+                TrustedProxies::parse(&raw).map_err(|p| ConfigError::new("TRUSTED_PROXIES", p))?
+            }
         };
 
         Ok(Self {
@@ -239,7 +270,12 @@ impl CommonConfig {
             session_idle: var_secs(env, "SESSION_IDLE_SECS", 30 * 60, 60..=7 * 86_400)?,
             session_absolute: var_secs(env, "SESSION_ABSOLUTE_SECS", 12 * 3600, 300..=30 * 86_400)?,
             shutdown_timeout: var_secs(env, "SHUTDOWN_TIMEOUT_SECS", 20, 1..=29)?,
-            shutdown_drain: var_secs(env, "SHUTDOWN_DRAIN_SECS", defaults.shutdown_drain_secs, 0..=20)?,
+            shutdown_drain: var_secs(
+                env,
+                "SHUTDOWN_DRAIN_SECS",
+                defaults.shutdown_drain_secs,
+                0..=20,
+            )?,
             body_limit: var_parsed(env, "BODY_LIMIT_BYTES", 16 * 1024, "a number of bytes")?,
         })
     }
@@ -280,19 +316,26 @@ mod tests {
     fn service_binaries_require_bind_and_session_key() {
         let err = CommonConfig::from_env(&[("X", "")], &LocalDefaults::none()).unwrap_err();
         assert_eq!(err.var, "BIND");
-        let err = CommonConfig::from_env(&[("BIND", "127.0.0.1:0")], &LocalDefaults::none()).unwrap_err();
+        let err =
+            CommonConfig::from_env(&[("BIND", "127.0.0.1:0")], &LocalDefaults::none()).unwrap_err();
         assert_eq!(err.var, "SESSION_KEY");
     }
 
     #[test]
     fn a_short_or_garbled_session_key_is_named() {
         let short = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
-        let err = CommonConfig::from_env(&[("BIND", "127.0.0.1:0"), ("SESSION_KEY", &short)], &LocalDefaults::none())
-            .unwrap_err();
+        let err = CommonConfig::from_env(
+            &[("BIND", "127.0.0.1:0"), ("SESSION_KEY", &short)],
+            &LocalDefaults::none(),
+        )
+        .unwrap_err();
         assert_eq!(err.var, "SESSION_KEY");
         assert!(err.problem.contains("got 32 bytes"), "{}", err.problem);
-        let err = CommonConfig::from_env(&[("BIND", "127.0.0.1:0"), ("SESSION_KEY", "not base64!!")], &LocalDefaults::none())
-            .unwrap_err();
+        let err = CommonConfig::from_env(
+            &[("BIND", "127.0.0.1:0"), ("SESSION_KEY", "not base64!!")],
+            &LocalDefaults::none(),
+        )
+        .unwrap_err();
         assert!(err.to_string().starts_with("SESSION_KEY: "), "{err}");
     }
 
@@ -314,9 +357,18 @@ mod tests {
         assert_eq!(cfg.bind.port(), 8081);
         assert!(!cfg.cookie_secure);
         assert_eq!(cfg.log_format, LogFormat::Text);
-        assert!(cfg.trusted_proxies.contains(&"10.0.3.4".parse().expect("ip")));
-        assert!(cfg.trusted_proxies.contains(&"127.0.0.1".parse().expect("ip")));
-        assert!(!cfg.trusted_proxies.contains(&"192.168.1.1".parse().expect("ip")));
+        assert!(
+            cfg.trusted_proxies
+                .contains(&"10.0.3.4".parse().expect("ip"))
+        );
+        assert!(
+            cfg.trusted_proxies
+                .contains(&"127.0.0.1".parse().expect("ip"))
+        );
+        assert!(
+            !cfg.trusted_proxies
+                .contains(&"192.168.1.1".parse().expect("ip"))
+        );
         assert_eq!(cfg.shutdown_timeout, Duration::from_secs(5));
     }
 
@@ -332,7 +384,11 @@ mod tests {
             ("BIND", "localhost"),
         ] {
             let err = CommonConfig::from_env(
-                &[("BIND", if var == "BIND" { value } else { "127.0.0.1:1" }), ("SESSION_KEY", &k), (var, value)],
+                &[
+                    ("BIND", if var == "BIND" { value } else { "127.0.0.1:1" }),
+                    ("SESSION_KEY", &k),
+                    (var, value),
+                ],
                 &LocalDefaults::none(),
             )
             .unwrap_err();
@@ -343,6 +399,9 @@ mod tests {
 
     #[test]
     fn session_key_debug_output_is_redacted() {
-        assert_eq!(format!("{:?}", SessionKey::generate()), "SessionKey(<redacted>)");
+        assert_eq!(
+            format!("{:?}", SessionKey::generate()),
+            "SessionKey(<redacted>)"
+        );
     }
 }

@@ -46,7 +46,9 @@ pub fn rotate(session: &Session) -> Result<(), actix_session::SessionInsertError
 /// Whether `submitted` is this session's token.
 pub fn verify(session: &Session, submitted: &str) -> bool {
     match existing_token(session) {
-        Some(expected) if !submitted.is_empty() => expected.as_bytes().ct_eq(submitted.as_bytes()).into(),
+        Some(expected) if !submitted.is_empty() => {
+            expected.as_bytes().ct_eq(submitted.as_bytes()).into()
+        }
         _ => false,
     }
 }
@@ -73,7 +75,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let body = body.await.map_err(|e| {
-                if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
                     AppError::PayloadTooLarge
                 } else {
                     AppError::BadRequest("the form could not be read".into())
@@ -111,7 +115,10 @@ mod tests {
         let b = new_token();
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
     }
 
     #[test]

@@ -42,7 +42,10 @@ impl DatabaseUrl {
         let raw = raw.trim();
         let expects = "expected a URL starting with postgres:// or sqlite://";
         let Some((scheme, rest)) = raw.split_once("://") else {
-            return Err(ConfigError::new(var, format!("{expects}, got a value with no scheme")));
+            return Err(ConfigError::new(
+                var,
+                format!("{expects}, got a value with no scheme"),
+            ));
         };
         match scheme.to_ascii_lowercase().as_str() {
             "postgres" | "postgresql" => Ok(Self {
@@ -53,8 +56,14 @@ impl DatabaseUrl {
                 backend: Backend::Sqlite,
                 target: rest.to_owned(),
             }),
-            "sqlite" => Err(ConfigError::new(var, "expected sqlite://path/to/file.db, got no path")),
-            other => Err(ConfigError::new(var, format!("{expects}, got scheme {other:?}"))),
+            "sqlite" => Err(ConfigError::new(
+                var,
+                "expected sqlite://path/to/file.db, got no path",
+            )),
+            other => Err(ConfigError::new(
+                var,
+                format!("{expects}, got scheme {other:?}"),
+            )),
         }
     }
 
@@ -75,7 +84,9 @@ impl DatabaseUrl {
             Backend::Sqlite => format!("sqlite://{}", self.target),
             Backend::Postgres => {
                 let after_scheme = self.target.split_once("://").map_or("", |(_, r)| r);
-                let host_and_db = after_scheme.rsplit_once('@').map_or(after_scheme, |(_, r)| r);
+                let host_and_db = after_scheme
+                    .rsplit_once('@')
+                    .map_or(after_scheme, |(_, r)| r);
                 let host_and_db = host_and_db.split('?').next().unwrap_or_default();
                 format!("postgres://{host_and_db}")
             }
@@ -167,8 +178,9 @@ impl DbPool {
         if let Backend::Sqlite = url.backend {
             if let Some(parent) = std::path::Path::new(&url.target).parent() {
                 if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| format!("cannot create the folder {}: {e}", parent.display()))?;
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        format!("cannot create the folder {}: {e}", parent.display())
+                    })?;
                 }
             }
         }
@@ -229,8 +241,11 @@ impl DbPool {
                     .execute(c)
                     .map_err(|e| format!("could not take the migration lock: {e}"))?;
                 let result = run_pending(c, migrations.postgres);
-                let unlock = diesel::sql_query(format!("SELECT pg_advisory_unlock({})", migrations.lock_key))
-                    .execute(c);
+                let unlock = diesel::sql_query(format!(
+                    "SELECT pg_advisory_unlock({})",
+                    migrations.lock_key
+                ))
+                .execute(c);
                 let applied = result?;
                 unlock.map_err(|e| format!("could not release the migration lock: {e}"))?;
                 Ok(applied)
@@ -254,9 +269,24 @@ mod tests {
 
     #[test]
     fn the_scheme_picks_the_backend() {
-        assert_eq!(DatabaseUrl::parse("DATABASE_URL", "postgres://u:p@h/db").expect("pg").backend(), Backend::Postgres);
-        assert_eq!(DatabaseUrl::parse("DATABASE_URL", "postgresql://h/db").expect("pg").backend(), Backend::Postgres);
-        assert_eq!(DatabaseUrl::parse("DATABASE_URL", "sqlite://data/x.db").expect("sqlite").backend(), Backend::Sqlite);
+        assert_eq!(
+            DatabaseUrl::parse("DATABASE_URL", "postgres://u:p@h/db")
+                .expect("pg")
+                .backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("DATABASE_URL", "postgresql://h/db")
+                .expect("pg")
+                .backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("DATABASE_URL", "sqlite://data/x.db")
+                .expect("sqlite")
+                .backend(),
+            Backend::Sqlite
+        );
     }
 
     #[test]
@@ -270,8 +300,11 @@ mod tests {
 
     #[test]
     fn the_password_never_shows() {
-        let url = DatabaseUrl::parse("DATABASE_URL", "postgres://app:s3cret@db.internal:5432/login?sslmode=require")
-            .expect("pg");
+        let url = DatabaseUrl::parse(
+            "DATABASE_URL",
+            "postgres://app:s3cret@db.internal:5432/login?sslmode=require",
+        )
+        .expect("pg");
         assert_eq!(url.redacted(), "postgres://db.internal:5432/login");
         assert!(!format!("{url:?}").contains("s3cret"));
     }
@@ -290,7 +323,9 @@ pub async fn connect_and_migrate(
         crate::cli::StartError::new(format!("{var}: {what} {}: {first_line}", url.redacted()))
     };
     let pool = DbPool::new(url, pool_size).map_err(|e| fail("cannot open", e))?;
-    pool.check().await.map_err(|e| fail("cannot connect to", e.to_string()))?;
+    pool.check()
+        .await
+        .map_err(|e| fail("cannot connect to", e.to_string()))?;
     let migrating = pool.clone();
     let applied = tokio::task::spawn_blocking(move || migrating.migrate(migrations))
         .await

@@ -29,7 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok")
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("ok")
 }
 
 async fn readyz(pool: web::Data<DbPool>, lifecycle: web::Data<Lifecycle>) -> HttpResponse {
@@ -41,7 +43,10 @@ async fn readyz(pool: web::Data<DbPool>, lifecycle: web::Data<Lifecycle>) -> Htt
         Ok(()) => plain(actix_web::http::StatusCode::OK, "ready"),
         Err(err) => {
             log::warn!("readiness check failed: {err}");
-            plain(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+            plain(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
         }
     }
 }

@@ -47,7 +47,10 @@ fn now() -> i64 {
 
 /// Starts a fresh session for `identity`: the old session id and contents are dropped
 /// (no fixation) and a new CSRF token is made.
-pub fn sign_in(session: &Session, identity: &Identity) -> Result<(), actix_session::SessionInsertError> {
+pub fn sign_in(
+    session: &Session,
+    identity: &Identity,
+) -> Result<(), actix_session::SessionInsertError> {
     session.purge_keep_flash();
     session.renew();
     session.insert(IDENTITY, identity)?;
@@ -56,9 +59,18 @@ pub fn sign_in(session: &Session, identity: &Identity) -> Result<(), actix_sessi
     Ok(())
 }
 
-/// Ends the session entirely; the browser is told to drop the cookie.
-pub fn sign_out(session: &Session) {
-    session.purge();
+/// Ends the session: everything in it is dropped and its id renewed. With the cookie store
+/// this replaces the cookie with one that holds only `farewell`, the message for the next
+/// page (or, with no message, tells the browser to drop the cookie).
+pub fn sign_out(session: &Session, farewell: Option<(shared_ui::FlashKind, &str)>) {
+    match farewell {
+        Some((kind, message)) => {
+            session.clear();
+            session.renew();
+            set_flash(session, kind, message);
+        }
+        None => session.purge(),
+    }
 }
 
 trait PurgeKeepFlash {
@@ -80,7 +92,11 @@ impl PurgeKeepFlash for Session {
 /// removed so the cookie stops carrying it.
 pub fn current(session: &Session, policy: &SessionPolicy) -> Option<Identity> {
     let identity = session.get::<Identity>(IDENTITY).ok().flatten()?;
-    let seen_at = session.get::<i64>(SEEN_AT).ok().flatten().unwrap_or(identity.login_at);
+    let seen_at = session
+        .get::<i64>(SEEN_AT)
+        .ok()
+        .flatten()
+        .unwrap_or(identity.login_at);
     let now = now();
     let idle_expired = now.saturating_sub(seen_at) > policy.idle.as_secs() as i64;
     let absolute_expired = now.saturating_sub(identity.login_at) > policy.absolute.as_secs() as i64;
@@ -95,7 +111,10 @@ pub fn current(session: &Session, policy: &SessionPolicy) -> Option<Identity> {
 }
 
 /// Replaces the name shown in the header (after a profile change) without a new login.
-pub fn update_display_name(session: &Session, display_name: &str) -> Result<(), actix_session::SessionInsertError> {
+pub fn update_display_name(
+    session: &Session,
+    display_name: &str,
+) -> Result<(), actix_session::SessionInsertError> {
     if let Ok(Some(mut identity)) = session.get::<Identity>(IDENTITY) {
         identity.display_name = display_name.to_owned();
         session.insert(IDENTITY, identity)?;
@@ -115,7 +134,9 @@ pub fn set_flash(session: &Session, kind: shared_ui::FlashKind, message: impl In
 }
 
 pub fn take_flash(session: &Session) -> Option<shared_ui::Flash> {
-    session.remove_as::<shared_ui::Flash>(FLASH).and_then(Result::ok)
+    session
+        .remove_as::<shared_ui::Flash>(FLASH)
+        .and_then(Result::ok)
 }
 
 /// The signed-in user, or `None` for an anonymous visitor.

@@ -14,7 +14,8 @@ use std::time::Instant;
 
 /// Sets the global logger once; later calls (tests) are ignored.
 pub fn init(format: LogFormat) {
-    let mut builder = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
+    let mut builder =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
     if format == LogFormat::Json {
         builder.format(|buf, record| {
             let mut line = serde_json::Map::new();
@@ -33,7 +34,11 @@ pub fn init(format: LogFormat) {
 struct JsonFields<'a>(&'a mut serde_json::Map<String, serde_json::Value>);
 
 impl<'kvs> log::kv::VisitSource<'kvs> for JsonFields<'_> {
-    fn visit_pair(&mut self, key: log::kv::Key<'kvs>, value: log::kv::Value<'kvs>) -> Result<(), log::kv::Error> {
+    fn visit_pair(
+        &mut self,
+        key: log::kv::Key<'kvs>,
+        value: log::kv::Value<'kvs>,
+    ) -> Result<(), log::kv::Error> {
         let json = if let Some(n) = value.to_u64() {
             n.into()
         } else if let Some(n) = value.to_i64() {
@@ -80,7 +85,10 @@ pub async fn access_log(
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {
         Ok(mut res) => {
-            let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".to_owned());
             let status = res.status().as_u16();
             log::info!(
                 target: "access",
@@ -89,7 +97,8 @@ pub async fn access_log(
                 "{method} {route} {status}"
             );
             if let Ok(value) = HeaderValue::from_str(&id) {
-                res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                res.headers_mut()
+                    .insert(HeaderName::from_static("x-request-id"), value);
             }
             if draining.is_some_and(|l| l.is_draining()) {
                 res.headers_mut().insert(

@@ -30,7 +30,9 @@ pub fn safe_local_path(raw: &str) -> Option<String> {
 
 /// `target` if it is a safe local path, else `/`.
 pub fn local_or_home(target: Option<&str>) -> String {
-    target.and_then(safe_local_path).unwrap_or_else(|| "/".to_owned())
+    target
+        .and_then(safe_local_path)
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -64,7 +66,10 @@ mod tests {
     #[test]
     fn local_paths_are_kept() {
         assert_eq!(safe_local_path("/watchlist").as_deref(), Some("/watchlist"));
-        assert_eq!(safe_local_path("/coins/bitcoin?range=7d").as_deref(), Some("/coins/bitcoin?range=7d"));
+        assert_eq!(
+            safe_local_path("/coins/bitcoin?range=7d").as_deref(),
+            Some("/coins/bitcoin?range=7d")
+        );
         assert_eq!(safe_local_path("/").as_deref(), Some("/"));
     }
 

@@ -27,7 +27,9 @@ impl Route {
         let prefix = self.mount_prefix();
         prefix.is_empty()
             || path == prefix
-            || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+            || path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
     }
 }
 

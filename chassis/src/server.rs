@@ -32,7 +32,9 @@ pub fn mount(
 ) -> actix_web::Scope {
     web::scope(route.mount_prefix())
         .app_data(web::Data::new(pool))
-        .app_data(web::Data::new(crate::page::ServicePrefix(route.mount_prefix())))
+        .app_data(web::Data::new(crate::page::ServicePrefix(
+            route.mount_prefix(),
+        )))
         .configure(crate::health::configure)
         .configure(crate::assets::configure)
         .configure(routes)
@@ -52,9 +54,13 @@ pub struct Application {
 
 impl Application {
     /// Binds to `config.bind` (port 0 picks a free port) and builds the server.
-    pub fn build(config: &CommonConfig, services: Vec<Arc<dyn Service>>) -> Result<Self, crate::cli::StartError> {
-        let listener = TcpListener::bind(config.bind)
-            .map_err(|e| crate::cli::StartError::new(format!("BIND: cannot listen on {}: {e}", config.bind)))?;
+    pub fn build(
+        config: &CommonConfig,
+        services: Vec<Arc<dyn Service>>,
+    ) -> Result<Self, crate::cli::StartError> {
+        let listener = TcpListener::bind(config.bind).map_err(|e| {
+            crate::cli::StartError::new(format!("BIND: cannot listen on {}: {e}", config.bind))
+        })?;
         Self::with_listener(config, services, listener)
     }
 
@@ -70,7 +76,9 @@ impl Application {
         let lifecycle = Lifecycle::default();
         let app_lifecycle = lifecycle.clone();
         let config = config.clone();
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .max(2);
         let shutdown_timeout = config.shutdown_timeout.as_secs();
         let server = HttpServer::new(move || {
             let services = services.clone();
@@ -125,7 +133,10 @@ impl Application {
         let lifecycle = self.lifecycle.clone();
         actix_web::rt::spawn(async move {
             wait_for_signal().await;
-            log::info!("shutdown signal received; draining for {}s", drain.as_secs());
+            log::info!(
+                "shutdown signal received; draining for {}s",
+                drain.as_secs()
+            );
             lifecycle.start_draining();
             actix_web::rt::time::sleep(drain).await;
             handle.stop(true).await;
@@ -145,7 +156,10 @@ async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
             (Ok(mut term), Ok(mut int)) => {
                 tokio::select! {
                     _ = term.recv() => {},

@@ -3,14 +3,18 @@
 //! another. In production it is `__Host-` prefixed and Secure.
 
 use crate::config::CommonConfig;
+use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
 use actix_session::storage::CookieSessionStore;
-use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 
 /// The cookie's name: `__Host-` needs Secure, so plain-http local runs use a plain name.
 pub fn cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-coinwatch" } else { "coinwatch" }
+    if secure {
+        "__Host-coinwatch"
+    } else {
+        "coinwatch"
+    }
 }
 
 pub fn middleware(config: &CommonConfig) -> SessionMiddleware<CookieSessionStore> {

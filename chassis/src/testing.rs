@@ -26,7 +26,10 @@ impl TestDatabase {
     /// A fresh, empty database. With `TEST_DATABASE_URL=postgres://…/postgres` it is a new
     /// PostgreSQL database on that server; otherwise a SQLite file in a temporary folder.
     pub fn new(label: &str) -> Self {
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             Some(admin_url) => {
                 let name = format!("test_{label}_{}", uuid::Uuid::new_v4().simple());
                 let mut admin = diesel::PgConnection::establish(&admin_url)
@@ -68,7 +71,8 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
             if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
             }
         }
     }
@@ -154,7 +158,10 @@ pub fn browser() -> reqwest::Client {
 /// The CSRF token of the first form in `html`.
 pub fn csrf_token(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).unwrap_or_else(|| panic!("no csrf_token field in page:\n{html}")) + marker.len();
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no csrf_token field in page:\n{html}"))
+        + marker.len();
     let end = html[start..].find('"').expect("a closing quote") + start;
     html[start..end].to_owned()
 }
@@ -162,7 +169,10 @@ pub fn csrf_token(html: &str) -> String {
 /// Every log line of this test process, for tests that check what reaches the logs.
 /// Call [`capture_logs`] first thing in a test binary that needs it.
 pub fn captured_logs() -> Vec<String> {
-    LOG_LINES.get().map(|l| l.lock().map(|v| v.clone()).unwrap_or_default()).unwrap_or_default()
+    LOG_LINES
+        .get()
+        .map(|l| l.lock().map(|v| v.clone()).unwrap_or_default())
+        .unwrap_or_default()
 }
 
 static LOG_LINES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
@@ -178,7 +188,11 @@ impl log::Log for CapturingLogger {
         let mut line = format!("{} {} {}", record.level(), record.target(), record.args());
         struct Kv<'a>(&'a mut String);
         impl<'kvs> log::kv::VisitSource<'kvs> for Kv<'_> {
-            fn visit_pair(&mut self, k: log::kv::Key<'kvs>, v: log::kv::Value<'kvs>) -> Result<(), log::kv::Error> {
+            fn visit_pair(
+                &mut self,
+                k: log::kv::Key<'kvs>,
+                v: log::kv::Value<'kvs>,
+            ) -> Result<(), log::kv::Error> {
                 self.0.push_str(&format!(" {k}={v}"));
                 Ok(())
             }
@@ -208,7 +222,10 @@ mod tests {
 
     #[test]
     fn the_database_name_is_replaced_in_a_server_url() {
-        assert_eq!(replace_database("postgres://u:p@h:5432/postgres", "t1"), "postgres://u:p@h:5432/t1");
+        assert_eq!(
+            replace_database("postgres://u:p@h:5432/postgres", "t1"),
+            "postgres://u:p@h:5432/t1"
+        );
         assert_eq!(replace_database("postgres://h", "t1"), "postgres://h/t1");
         assert_eq!(
             replace_database("postgres://h/postgres?sslmode=disable", "t1"),

@@ -3,15 +3,25 @@
 //! It owns the users and the login-throttling state in its own database, and writes the
 //! identity into the shared session cookie that every other service reads.
 
+pub mod breached;
 pub mod config;
+pub mod domain;
+pub mod password_hashing;
 mod routes;
+mod state;
+pub mod throttle;
+pub mod users;
 
 pub use config::Config;
 
+use actix_web::web;
+use breached::BreachedPasswords;
 use chassis::db::{DbPool, Migrations};
 use chassis::routing::LOGIN;
 use chassis::server::{Service, mount};
 use diesel_migrations::embed_migrations;
+use password_hashing::PasswordHasher;
+use state::LoginState;
 use std::sync::Arc;
 
 pub const MIGRATIONS: Migrations = Migrations {
@@ -23,18 +33,37 @@ pub const MIGRATIONS: Migrations = Migrations {
 /// The login service, ready to be mounted.
 #[derive(Clone)]
 pub struct LoginService {
-    pool: DbPool,
+    state: LoginState,
 }
 
 impl LoginService {
     /// Connects to the database and applies migrations.
     pub async fn build(config: &Config) -> Result<Self, chassis::cli::StartError> {
-        let pool = chassis::db::connect_and_migrate("DATABASE_URL", &config.database_url, MIGRATIONS, 10).await?;
-        Ok(Self { pool })
+        let pool =
+            chassis::db::connect_and_migrate("DATABASE_URL", &config.database_url, MIGRATIONS, 10)
+                .await?;
+        let hasher =
+            PasswordHasher::new(config.hash_concurrency).map_err(chassis::cli::StartError::new)?;
+        let breached = match &config.breached_check {
+            Some(check) => Some(
+                BreachedPasswords::new(&check.base_url, check.timeout).map_err(|e| {
+                    chassis::cli::StartError::new(format!("PWNED_PASSWORDS_URL: {e}"))
+                })?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            state: LoginState {
+                pool,
+                hasher,
+                throttle: config.throttle,
+                breached,
+            },
+        })
     }
 
     pub fn pool(&self) -> &DbPool {
-        &self.pool
+        &self.state.pool
     }
 }
 
@@ -44,14 +73,20 @@ impl Service for LoginService {
     }
 
     fn configure(&self, cfg: &mut actix_web::web::ServiceConfig) {
-        cfg.service(mount(&LOGIN, self.pool.clone(), routes::configure));
+        cfg.service(
+            mount(&LOGIN, self.state.pool.clone(), routes::configure)
+                .app_data(web::Data::new(self.state.clone())),
+        );
     }
 }
 
 /// Runs the standalone service until SIGTERM.
 pub async fn serve(config: Config) -> Result<(), chassis::cli::StartError> {
     let service = LoginService::build(&config).await?;
-    let app = chassis::server::Application::build(&config.common, vec![Arc::new(service) as Arc<dyn Service>])?;
+    let app = chassis::server::Application::build(
+        &config.common,
+        vec![Arc::new(service) as Arc<dyn Service>],
+    )?;
     log::info!("login listening on {}", config.common.bind);
     app.run_until_stopped(config.common.shutdown_drain).await?;
     Ok(())

@@ -99,11 +99,19 @@ impl PageContext {
     }
 
     pub fn stylesheet_url(&self) -> String {
-        format!("{}/assets/{}", self.asset_prefix, crate::assets::STYLESHEET.hashed_name())
+        format!(
+            "{}/assets/{}",
+            self.asset_prefix,
+            crate::assets::STYLESHEET.hashed_name()
+        )
     }
 
     pub fn favicon_url(&self) -> String {
-        format!("{}/assets/{}", self.asset_prefix, crate::assets::FAVICON.hashed_name())
+        format!(
+            "{}/assets/{}",
+            self.asset_prefix,
+            crate::assets::FAVICON.hashed_name()
+        )
     }
 
     pub fn is_nav(&self, nav: Nav) -> bool {
@@ -127,7 +135,10 @@ pub fn login_url_for(path: &str) -> String {
 }
 
 fn next_param(path: &str) -> String {
-    if path.is_empty() || path == "/" || path.starts_with("/account") {
+    let is_login_page = ["/account/login", "/account/register", "/account/logout"]
+        .iter()
+        .any(|page| path.starts_with(page));
+    if path.is_empty() || path == "/" || is_login_page {
         String::new()
     } else {
         format!("?next={}", percent_encode_query_value(path))
@@ -161,9 +172,11 @@ mod tests {
     }
 
     #[test]
-    fn login_link_from_home_or_account_pages_has_no_next() {
+    fn login_link_from_home_or_login_pages_has_no_next() {
         assert_eq!(login_url_for("/"), "/account/login");
         assert_eq!(login_url_for("/account/register"), "/account/login");
+        assert_eq!(login_url_for("/account/login?next=/x"), "/account/login");
+        assert_eq!(login_url_for("/account"), "/account/login?next=/account");
         assert_eq!(login_url_for(""), "/account/login");
     }
 }

@@ -94,9 +94,18 @@ mod tests {
             ctx.current_path = "/account/x".into();
             let html = ErrorPage::new(ctx, kind).render().expect("renders");
             assert!(html.contains("<main"), "{kind:?} has no main landmark");
-            assert!(html.contains(&format!("{}", kind.status())), "{kind:?} shows no status");
-            assert!(html.contains("/account/assets/app."), "{kind:?} lacks the stylesheet");
-            assert!(html.contains("class=\"next-step\""), "{kind:?} says nothing to do next");
+            assert!(
+                html.contains(&format!("{}", kind.status())),
+                "{kind:?} shows no status"
+            );
+            assert!(
+                html.contains("/account/assets/app."),
+                "{kind:?} lacks the stylesheet"
+            );
+            assert!(
+                html.contains("class=\"next-step\""),
+                "{kind:?} says nothing to do next"
+            );
         }
     }
 

@@ -30,10 +30,16 @@ pub fn local_defaults() -> Result<LocalDefaults, StartError> {
 /// owner only. Kept so that a restart does not log everyone out.
 pub fn dev_session_key(dir: &Path) -> Result<SessionKey, StartError> {
     let path = dir.join("session.key");
-    let fail = |e: std::io::Error| StartError::new(format!("SESSION_KEY: cannot use {}: {e}", path.display()));
+    let fail = |e: std::io::Error| {
+        StartError::new(format!("SESSION_KEY: cannot use {}: {e}", path.display()))
+    };
     if let Ok(existing) = std::fs::read_to_string(&path) {
-        return SessionKey::from_base64(&existing)
-            .map_err(|p| StartError::new(format!("SESSION_KEY: {} is damaged ({p}); delete it to make a new one", path.display())));
+        return SessionKey::from_base64(&existing).map_err(|p| {
+            StartError::new(format!(
+                "SESSION_KEY: {} is damaged ({p}); delete it to make a new one",
+                path.display()
+            ))
+        });
     }
     std::fs::create_dir_all(dir).map_err(fail)?;
     let key = SessionKey::generate();
@@ -74,10 +80,20 @@ impl SiteConfig {
 pub async fn build(config: &SiteConfig) -> Result<Application, StartError> {
     let login = login::LoginService::build(&config.login)
         .await
-        .map_err(|e| StartError::new(e.to_string().replacen("DATABASE_URL", "LOGIN_DATABASE_URL", 1)))?;
+        .map_err(|e| {
+            StartError::new(
+                e.to_string()
+                    .replacen("DATABASE_URL", "LOGIN_DATABASE_URL", 1),
+            )
+        })?;
     let product = product::ProductService::build(&config.product)
         .await
-        .map_err(|e| StartError::new(e.to_string().replacen("DATABASE_URL", "PRODUCT_DATABASE_URL", 1)))?;
+        .map_err(|e| {
+            StartError::new(
+                e.to_string()
+                    .replacen("DATABASE_URL", "PRODUCT_DATABASE_URL", 1),
+            )
+        })?;
     let services: Vec<Arc<dyn Service>> = vec![Arc::new(login), Arc::new(product)];
     Application::build(&config.common, services)
 }
@@ -85,8 +101,15 @@ pub async fn build(config: &SiteConfig) -> Result<Application, StartError> {
 pub async fn serve(config: SiteConfig) -> Result<(), StartError> {
     let app = build(&config).await?;
     let addr = config.common.bind;
-    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { addr.ip().to_string() };
-    println!("Coinwatch is running. Open http://{host}:{}/ in your browser (Ctrl-C to stop).", app.port());
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    println!(
+        "Coinwatch is running. Open http://{host}:{}/ in your browser (Ctrl-C to stop).",
+        app.port()
+    );
     app.run_until_stopped(config.common.shutdown_drain).await?;
     Ok(())
 }

@@ -1,19 +1,100 @@
-//! `GET /account`: the signed-in user's account page; visitors are sent to log in.
+//! `GET /account`: username, email and member since, with the forms to change the password
+//! or email and to delete the account.
 
-use actix_web::HttpResponse;
+use crate::state::LoginState;
+use crate::users::{self, User};
+use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use chassis::AppError;
-use chassis::page::{PageBuilder, render};
+use chassis::identity::Identity;
+use chassis::page::{PageBuilder, render_with_status, see_other};
+use shared_ui::context::login_url_for;
 use shared_ui::template_prelude::*;
+
+#[derive(Debug, Default)]
+pub struct PasswordErrors {
+    pub current: Option<String>,
+    pub new: Option<String>,
+    pub confirm: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct EmailErrors {
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct DeleteErrors {
+    pub password: Option<String>,
+    pub confirm: Option<String>,
+}
+
+/// What the account page shows besides the user: which form was sent back with problems.
+#[derive(Debug, Default)]
+pub struct AccountForms {
+    pub password: PasswordErrors,
+    pub email: EmailErrors,
+    /// The email typed into the change-email form, kept when it had problems.
+    pub email_value: String,
+    pub delete: DeleteErrors,
+    pub confirm_value: String,
+}
 
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
     ctx: PageContext,
+    username: String,
+    email: String,
+    member_since: i64,
+    forms: AccountForms,
 }
 
-pub async fn account_page(page: PageBuilder) -> Result<HttpResponse, AppError> {
-    render(&AccountPage {
-        ctx: page.context("Your account", Nav::Account),
-    })
+pub async fn account_page(
+    page: PageBuilder,
+    state: web::Data<LoginState>,
+) -> Result<HttpResponse, AppError> {
+    match signed_in_user(&page, &state).await? {
+        Ok((_, user)) => render_account(&page, user, AccountForms::default(), StatusCode::OK),
+        Err(redirect) => Ok(redirect),
+    }
+}
+
+/// The signed-in user, or the redirect to send a visitor (or a deleted account's stale
+/// session) to the login page.
+pub async fn signed_in_user(
+    page: &PageBuilder,
+    state: &LoginState,
+) -> Result<Result<(Identity, User), HttpResponse>, AppError> {
+    let login = see_other(&login_url_for("/account"));
+    let Some(identity) = page.identity().cloned() else {
+        return Ok(Err(login));
+    };
+    let id = identity.user_id;
+    match state.pool.run(move |conn| users::find(conn, id)).await? {
+        Some(user) => Ok(Ok((identity, user))),
+        None => {
+            chassis::identity::sign_out(page.session(), None);
+            Ok(Err(login))
+        }
+    }
+}
+
+pub fn render_account(
+    page: &PageBuilder,
+    user: User,
+    forms: AccountForms,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    render_with_status(
+        &AccountPage {
+            ctx: page.form_context("Your account", Nav::Account),
+            username: user.username,
+            email: user.email,
+            member_since: user.created_at,
+            forms,
+        },
+        status,
+    )
 }

@@ -1,1 +1,5 @@
+pub mod delete;
+pub mod email;
 pub mod get;
+pub mod password;
+mod reauth;

@@ -1,0 +1,74 @@
+//! `POST /account/email`: changes the email after checking the password.
+
+use super::get::{AccountForms, EmailErrors, render_account, signed_in_user};
+use super::reauth::{WRONG_PASSWORD, confirm_password};
+use crate::domain::Email;
+use crate::routes::register::post::EMAIL_TAKEN;
+use crate::state::LoginState;
+use crate::users;
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use chassis::AppError;
+use chassis::csrf::CsrfForm;
+use chassis::identity::set_flash;
+use chassis::page::{PageBuilder, see_other};
+use serde::Deserialize;
+use shared_ui::FlashKind;
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    current_password: String,
+}
+
+pub async fn change_email(
+    req: HttpRequest,
+    page: PageBuilder,
+    state: web::Data<LoginState>,
+    form: CsrfForm<EmailForm>,
+) -> Result<HttpResponse, AppError> {
+    let (_, user) = match signed_in_user(&page, &state).await? {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect),
+    };
+    let EmailForm {
+        email,
+        current_password,
+    } = form.0;
+    let mut errors = EmailErrors::default();
+    let parsed = Email::parse(&email)
+        .map_err(|e| errors.email = Some(e.to_owned()))
+        .ok();
+    if current_password.is_empty() {
+        errors.password = Some("Enter your current password.".to_owned());
+    } else if !confirm_password(&req, &state, &user, current_password).await? {
+        errors.password = Some(WRONG_PASSWORD.to_owned());
+    }
+    let fail = |errors: EmailErrors, user| {
+        let forms = AccountForms {
+            email: errors,
+            email_value: email.trim().to_owned(),
+            ..AccountForms::default()
+        };
+        render_account(&page, user, forms, StatusCode::UNPROCESSABLE_ENTITY)
+    };
+    let (Some(parsed), None) = (parsed, &errors.password) else {
+        return fail(errors, user);
+    };
+    let id = user.id;
+    let updated = state
+        .pool
+        .run(move |conn| users::set_email(conn, id, &parsed))
+        .await?;
+    if !updated {
+        errors.email = Some(EMAIL_TAKEN.to_owned());
+        return fail(errors, user);
+    }
+    set_flash(
+        page.session(),
+        FlashKind::Success,
+        "Your email address was changed.",
+    );
+    Ok(see_other("/account"))
+}

@@ -1,0 +1,93 @@
+//! `POST /account/password`: changes the password after checking the current one, then
+//! renews the session.
+
+use super::get::{AccountForms, PasswordErrors, render_account, signed_in_user};
+use super::reauth::{WRONG_PASSWORD, confirm_password};
+use crate::domain::{NewPassword, PasswordProblem};
+use crate::routes::register::post::BREACHED;
+use crate::state::LoginState;
+use crate::users;
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use chassis::AppError;
+use chassis::csrf::CsrfForm;
+use chassis::identity::{Identity, set_flash, sign_in};
+use chassis::page::{PageBuilder, see_other};
+use serde::Deserialize;
+use shared_ui::FlashKind;
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_confirm: String,
+}
+
+pub async fn change_password(
+    req: HttpRequest,
+    page: PageBuilder,
+    state: web::Data<LoginState>,
+    form: CsrfForm<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let (identity, user) = match signed_in_user(&page, &state).await? {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect),
+    };
+    let PasswordForm {
+        current_password,
+        new_password,
+        new_password_confirm,
+    } = form.0;
+    let mut errors = PasswordErrors::default();
+    let related = [user.username.as_str(), user.email.as_str()];
+    let new = match NewPassword::parse(&new_password, &new_password_confirm, &related) {
+        Ok(p) => Some(p),
+        Err(PasswordProblem::Mismatch) => {
+            errors.confirm = Some(PasswordProblem::Mismatch.message());
+            None
+        }
+        Err(problem) => {
+            errors.new = Some(problem.message());
+            None
+        }
+    };
+    if current_password.is_empty() {
+        errors.current = Some("Enter your current password.".to_owned());
+    } else if !confirm_password(&req, &state, &user, current_password).await? {
+        errors.current = Some(WRONG_PASSWORD.to_owned());
+    }
+    if let (Some(p), Some(check), None) = (&new, &state.breached, &errors.current) {
+        if check.is_breached(p.expose()).await {
+            errors.new = Some(BREACHED.to_owned());
+        }
+    }
+    let (Some(new), None, None, None) = (new, &errors.current, &errors.new, &errors.confirm) else {
+        let forms = AccountForms {
+            password: errors,
+            ..AccountForms::default()
+        };
+        return render_account(&page, user, forms, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+
+    let hash = state.hasher.hash(new.expose().to_owned()).await?;
+    let id = user.id;
+    state
+        .pool
+        .run(move |conn| users::set_password_hash(conn, id, &hash))
+        .await?;
+    // A new session: anything that captured the old cookie's id no longer matches it.
+    let renewed = Identity {
+        login_at: shared_ui::format::now_unix(),
+        ..identity
+    };
+    sign_in(page.session(), &renewed).map_err(|e| AppError::Internal(format!("session: {e}")))?;
+    set_flash(
+        page.session(),
+        FlashKind::Success,
+        "Your password was changed.",
+    );
+    log::info!(target: "login", outcome = "password_changed", user_id = id; "password changed");
+    Ok(see_other("/account"))
+}

@@ -1,0 +1,160 @@
+//! `POST /account/register`: creates the account and signs the new user in.
+
+use super::super::safe_next;
+use super::get::{RegisterErrors, RegisterPage, render_register};
+use crate::domain::{Email, NewPassword, PasswordProblem, Username};
+use crate::state::LoginState;
+use crate::throttle::{self, Buckets};
+use crate::users::{self, Created, Taken};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use chassis::AppError;
+use chassis::csrf::CsrfForm;
+use chassis::identity::{Identity, set_flash, sign_in};
+use chassis::page::{PageBuilder, see_other};
+use serde::Deserialize;
+use shared_ui::{FlashKind, PageContext};
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub const USERNAME_TAKEN: &str = "That username is taken. Choose another one.";
+pub const EMAIL_TAKEN: &str =
+    "An account already uses this email. Log in instead, or use another email.";
+pub const BREACHED: &str =
+    "This password has appeared in a data breach, so attackers try it first. Choose another one.";
+
+pub async fn register(
+    req: HttpRequest,
+    page: PageBuilder,
+    state: web::Data<LoginState>,
+    form: CsrfForm<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    let RegisterForm {
+        username: raw_username,
+        email: raw_email,
+        password,
+        password_confirm,
+        next,
+    } = form.0;
+    let next = safe_next(Some(&next));
+
+    // Registration reveals whether an email is in use; count that against the address so it
+    // cannot be used to test many emails quickly.
+    let ip_buckets = Buckets {
+        account: "register".into(),
+        ip: chassis::client_ip::client_ip(&req).map(|ip| format!("ip:{ip}")),
+    };
+    if let Some(ip_bucket) = ip_buckets.ip.clone() {
+        let only_ip = Buckets {
+            account: ip_bucket,
+            ip: None,
+        };
+        if let Some(wait) = state
+            .pool
+            .run(move |conn| throttle::blocked_for(conn, &only_ip))
+            .await?
+        {
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: wait,
+            });
+        }
+    }
+
+    let mut errors = RegisterErrors::default();
+    let username = Username::parse(&raw_username)
+        .map_err(|e| errors.username = Some(e.to_owned()))
+        .ok();
+    let email = Email::parse(&raw_email)
+        .map_err(|e| errors.email = Some(e.to_owned()))
+        .ok();
+    let related = [raw_username.trim(), raw_email.trim()];
+    let password = match NewPassword::parse(&password, &password_confirm, &related) {
+        Ok(p) => Some(p),
+        Err(PasswordProblem::Mismatch) => {
+            errors.password_confirm = Some(PasswordProblem::Mismatch.message());
+            None
+        }
+        Err(problem) => {
+            errors.password = Some(problem.message());
+            None
+        }
+    };
+    if let (Some(p), Some(check)) = (&password, &state.breached) {
+        if check.is_breached(p.expose()).await {
+            errors.password = Some(BREACHED.to_owned());
+        }
+    }
+
+    let form_again = |errors: RegisterErrors| RegisterPage {
+        ctx: PageContext::default(),
+        username: raw_username.trim().to_owned(),
+        email: raw_email.trim().to_owned(),
+        next: next.clone(),
+        errors,
+    };
+    let (Some(username), Some(email), Some(password), false) =
+        (username, email, password, errors.any())
+    else {
+        return render_register(&page, form_again(errors), StatusCode::UNPROCESSABLE_ENTITY);
+    };
+
+    let hash = state.hasher.hash(password.expose().to_owned()).await?;
+    let (u, e) = (username.clone(), email.clone());
+    let created = state
+        .pool
+        .run(move |conn| users::create(conn, &u, &e, &hash))
+        .await?;
+    let user = match created {
+        Created::User(user) => user,
+        Created::Taken(taken) => {
+            let mut errors = RegisterErrors::default();
+            for t in taken {
+                match t {
+                    Taken::Username => errors.username = Some(USERNAME_TAKEN.to_owned()),
+                    Taken::Email => errors.email = Some(EMAIL_TAKEN.to_owned()),
+                }
+            }
+            if errors.email.is_some() && ip_buckets.ip.is_some() {
+                let policy = state.throttle;
+                let ip_only = Buckets {
+                    account: ip_buckets.ip.clone().unwrap_or_default(),
+                    ip: None,
+                };
+                let per_ip = crate::throttle::ThrottlePolicy {
+                    max_failures_per_account: policy.max_failures_per_ip,
+                    ..policy
+                };
+                state
+                    .pool
+                    .run(move |conn| throttle::record_failure(conn, &ip_only, &per_ip))
+                    .await?;
+            }
+            return render_register(&page, form_again(errors), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+
+    let identity = Identity {
+        user_id: user.id,
+        display_name: user.username.clone(),
+        login_at: shared_ui::format::now_unix(),
+    };
+    sign_in(page.session(), &identity).map_err(|e| AppError::Internal(format!("session: {e}")))?;
+    set_flash(
+        page.session(),
+        FlashKind::Success,
+        format!("Welcome, {}! Your account is ready.", user.username),
+    );
+    log::info!(target: "login", outcome = "registered", user_id = user.id; "account created");
+    Ok(see_other(&next))
+}
