@@ -82,8 +82,8 @@ def default_settings() -> dict:
         "login_replicas": _env_int("CLUSTER_LOGIN_REPLICAS", 2),
         "product_replicas": _env_int("CLUSTER_PRODUCT_REPLICAS", 2),
         "market_source": os.environ.get("CLUSTER_MARKET_SOURCE", "coingecko"),
-        "market_refresh_secs": _env_int("CLUSTER_MARKET_REFRESH_SECS", 10),
-        "market_stale_secs": _env_int("CLUSTER_MARKET_STALE_SECS", 20),
+        "market_refresh_secs": _env_int("CLUSTER_MARKET_REFRESH_SECS", 5),
+        "market_stale_secs": _env_int("CLUSTER_MARKET_STALE_SECS", 15),
         "shutdown_drain_secs": _env_int("CLUSTER_SHUTDOWN_DRAIN_SECS", 3),
         "shutdown_timeout_secs": _env_int("CLUSTER_SHUTDOWN_TIMEOUT_SECS", 10),
         "bin_dir": str(Path(os.environ.get("CLUSTER_BIN_DIR") or REPO / "target" / "release").resolve()),
@@ -891,8 +891,8 @@ USAGE = """usage: deploy/local-cluster COMMAND
 settings, read at the first `up` (then kept in the state folder):
   CLUSTER_DIR (.cluster)  CLUSTER_BASE_PORT (18080: nginx; login 18101.., product 18121..,
   mock 18170, postgres 18175)  CLUSTER_LOGIN_REPLICAS (2)  CLUSTER_PRODUCT_REPLICAS (2)
-  CLUSTER_MARKET_SOURCE (coingecko = the local mock | demo)  CLUSTER_MARKET_REFRESH_SECS (10)
-  CLUSTER_MARKET_STALE_SECS (20)  CLUSTER_SHUTDOWN_DRAIN_SECS (3)  CLUSTER_SHUTDOWN_TIMEOUT_SECS (10)
+  CLUSTER_MARKET_SOURCE (coingecko = the local mock | demo)  CLUSTER_MARKET_REFRESH_SECS (5)
+  CLUSTER_MARKET_STALE_SECS (15)  CLUSTER_SHUTDOWN_DRAIN_SECS (3)  CLUSTER_SHUTDOWN_TIMEOUT_SECS (10)
   CLUSTER_BIN_DIR (target/release)  CLUSTER_LOGIN_ENV / CLUSTER_PRODUCT_ENV ("NAME=value;...")
 """
 

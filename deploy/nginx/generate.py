@@ -137,7 +137,12 @@ def render(
 
     upstream_blocks = []
     for service in services:
-        lines = [f"    upstream {service} {{", "        # round robin (the default), like an ALB target group"]
+        lines = [
+            f"    upstream {service} {{",
+            "        # round robin (the default), like an ALB target group; the zone shares the",
+            "        # balancing and failure state between nginx's workers",
+            f"        zone upstream_{service} 64k;",
+        ]
         for addr in upstreams[service]:
             lines.append(f"        server {addr} max_fails={MAX_FAILS} fail_timeout={FAIL_TIMEOUT_SECS}s;")
         lines.append("    }")
