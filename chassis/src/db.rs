@@ -5,7 +5,7 @@
 use crate::config::ConfigError;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
 
@@ -92,12 +92,39 @@ impl DatabaseUrl {
             }
         }
     }
+}
 
-    fn connection_string(&self) -> String {
-        match self.backend {
-            Backend::Postgres => self.target.clone(),
-            Backend::Sqlite => self.target.clone(),
+/// Opens connections for the pool with the backend the URL's scheme named. (The derived
+/// `MultiConnection::establish` tries each backend in turn, so a PostgreSQL URL that fails
+/// would fall through to SQLite; this manager never guesses.)
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match self.url.backend {
+            Backend::Postgres => {
+                diesel::PgConnection::establish(&self.url.target).map(DbConnection::Postgresql)
+            }
+            Backend::Sqlite => {
+                diesel::SqliteConnection::establish(&self.url.target).map(DbConnection::Sqlite)
+            }
         }
+        .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
     }
 }
 
@@ -165,10 +192,21 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup 
     }
 }
 
+/// Connection failures surface where a connection was asked for (a 503, a failed readiness
+/// check, a start-up error); logging each retry as well would flood the log during an outage.
+#[derive(Debug)]
+struct QuietPoolErrors;
+
+impl r2d2::HandleError<diesel::r2d2::Error> for QuietPoolErrors {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        log::debug!("database connection attempt failed: {error}");
+    }
+}
+
 /// A pool of connections to one service's database.
 #[derive(Clone)]
 pub struct DbPool {
-    pool: Pool<ConnectionManager<DbConnection>>,
+    pool: Pool<ConnectionManager>,
     backend: Backend,
 }
 
@@ -184,11 +222,13 @@ impl DbPool {
                 }
             }
         }
-        let manager = ConnectionManager::<DbConnection>::new(url.connection_string());
+        let manager = ConnectionManager { url: url.clone() };
         let pool = Pool::builder()
             .max_size(max_size)
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(3))
+            .test_on_check_out(true)
+            .error_handler(Box::new(QuietPoolErrors))
             .connection_customizer(Box::new(ConnectionSetup))
             .build_unchecked(manager);
         Ok(Self {
@@ -202,7 +242,7 @@ impl DbPool {
     }
 
     /// A connection for blocking code (tests, the migrate command, background tasks).
-    pub fn get(&self) -> Result<PooledConnection<ConnectionManager<DbConnection>>, DbError> {
+    pub fn get(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
         Ok(self.pool.get()?)
     }
 
