@@ -1,0 +1,58 @@
+//! The whole site in-process on port 0, each service on its own throwaway database.
+#![allow(dead_code)]
+
+use chassis::config::{LocalDefaults, LogFormat, SessionKey};
+use chassis::testing::TestDatabase;
+
+pub struct Site {
+    pub address: String,
+    _login_db: TestDatabase,
+    _product_db: TestDatabase,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Site {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::spawn(async move { handle.stop(false).await });
+    }
+}
+
+pub async fn spawn_site() -> Site {
+    let login_db = TestDatabase::new("site_login");
+    let product_db = TestDatabase::new("site_product");
+    let key = SessionKey::generate().to_base64();
+    let env = [
+        ("BIND", "127.0.0.1:0"),
+        ("SESSION_KEY", key.as_str()),
+        ("LOGIN_DATABASE_URL", login_db.raw_url()),
+        ("PRODUCT_DATABASE_URL", product_db.raw_url()),
+        ("MARKET_SOURCE", "demo"),
+        ("BODY_LIMIT_BYTES", "16384"),
+    ];
+    let defaults = LocalDefaults {
+        bind: Some("127.0.0.1:0".into()),
+        session_key: None,
+        cookie_secure: false,
+        log_format: LogFormat::Text,
+        shutdown_drain_secs: 0,
+    };
+    let config = site::SiteConfig::from_env(&env, &defaults).expect("valid config");
+    let app = site::build(&config).await.expect("the site starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run());
+    Site {
+        address,
+        _login_db: login_db,
+        _product_db: product_db,
+        handle,
+    }
+}
+
