@@ -213,14 +213,12 @@ pub struct DbPool {
 impl DbPool {
     /// Builds the pool without connecting; [`DbPool::check`] proves the database answers.
     pub fn new(url: &DatabaseUrl, max_size: u32) -> Result<Self, String> {
-        if let Backend::Sqlite = url.backend {
-            if let Some(parent) = std::path::Path::new(&url.target).parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent).map_err(|e| {
-                        format!("cannot create the folder {}: {e}", parent.display())
-                    })?;
-                }
-            }
+        if let Backend::Sqlite = url.backend
+            && let Some(parent) = std::path::Path::new(&url.target).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create the folder {}: {e}", parent.display()))?;
         }
         let manager = ConnectionManager { url: url.clone() };
         let pool = Pool::builder()
@@ -303,6 +301,33 @@ where
         .map_err(|e| format!("a migration failed: {e}"))
 }
 
+/// Connects to the service's database, proves it answers, and applies migrations: the start
+/// of every service. Errors name `var` and never show a password.
+pub async fn connect_and_migrate(
+    var: &'static str,
+    url: &DatabaseUrl,
+    migrations: Migrations,
+    pool_size: u32,
+) -> Result<DbPool, crate::cli::StartError> {
+    let fail = |what: &str, err: String| {
+        let first_line = err.lines().next().unwrap_or_default().trim().to_owned();
+        crate::cli::StartError::new(format!("{var}: {what} {}: {first_line}", url.redacted()))
+    };
+    let pool = DbPool::new(url, pool_size).map_err(|e| fail("cannot open", e))?;
+    pool.check()
+        .await
+        .map_err(|e| fail("cannot connect to", e.to_string()))?;
+    let migrating = pool.clone();
+    let applied = tokio::task::spawn_blocking(move || migrating.migrate(migrations))
+        .await
+        .map_err(|e| fail("cannot migrate", e.to_string()))?
+        .map_err(|e| fail("cannot migrate", e))?;
+    if applied > 0 {
+        log::info!("applied {applied} migration(s) to {}", url.redacted());
+    }
+    Ok(pool)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,31 +373,4 @@ mod tests {
         assert_eq!(url.redacted(), "postgres://db.internal:5432/login");
         assert!(!format!("{url:?}").contains("s3cret"));
     }
-}
-
-/// Connects to the service's database, proves it answers, and applies migrations: the start
-/// of every service. Errors name `var` and never show a password.
-pub async fn connect_and_migrate(
-    var: &'static str,
-    url: &DatabaseUrl,
-    migrations: Migrations,
-    pool_size: u32,
-) -> Result<DbPool, crate::cli::StartError> {
-    let fail = |what: &str, err: String| {
-        let first_line = err.lines().next().unwrap_or_default().trim().to_owned();
-        crate::cli::StartError::new(format!("{var}: {what} {}: {first_line}", url.redacted()))
-    };
-    let pool = DbPool::new(url, pool_size).map_err(|e| fail("cannot open", e))?;
-    pool.check()
-        .await
-        .map_err(|e| fail("cannot connect to", e.to_string()))?;
-    let migrating = pool.clone();
-    let applied = tokio::task::spawn_blocking(move || migrating.migrate(migrations))
-        .await
-        .map_err(|e| fail("cannot migrate", e.to_string()))?
-        .map_err(|e| fail("cannot migrate", e))?;
-    if applied > 0 {
-        log::info!("applied {applied} migration(s) to {}", url.redacted());
-    }
-    Ok(pool)
 }

@@ -126,10 +126,11 @@ pub async fn render_error_pages(
         detail: None,
         retry_after_secs: None,
     });
-    if status.is_server_error() && res.extensions().get::<ErrorDetail>().is_none() {
-        if let Some(err) = res.error() {
-            log::error!("unhandled error: {err}");
-        }
+    if status.is_server_error()
+        && res.extensions().get::<ErrorDetail>().is_none()
+        && let Some(err) = res.error()
+    {
+        log::error!("unhandled error: {err}");
     }
     let page = ErrorPage {
         ctx: PageBuilder::from_request(&req).context("Error", shared_ui::Nav::None),

@@ -69,11 +69,11 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
-            if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin);
-            }
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup
+            && let Ok(mut admin) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
         }
     }
 }
@@ -198,10 +198,10 @@ impl log::Log for CapturingLogger {
             }
         }
         let _ = record.key_values().visit(&mut Kv(&mut line));
-        if let Some(lines) = LOG_LINES.get() {
-            if let Ok(mut lines) = lines.lock() {
-                lines.push(line);
-            }
+        if let Some(lines) = LOG_LINES.get()
+            && let Ok(mut lines) = lines.lock()
+        {
+            lines.push(line);
         }
     }
 

@@ -256,7 +256,9 @@ async fn every_registration_mistake_is_explained_next_to_its_field_and_keeps_wha
 async fn every_account_form_mistake_is_explained() {
     let app = spawn().await;
     let client = signed_up(&app, "careful").await;
-    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+    // (form path, fields, the message that must appear)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         (
             "/account/password",
             &[

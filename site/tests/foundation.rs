@@ -5,9 +5,9 @@
 mod support;
 
 use chassis::testing::browser;
-use support::spawn_site;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use support::spawn_site;
 
 fn stylesheet_href(html: &str) -> String {
     let marker = "rel=\"stylesheet\" href=\"";

@@ -11,7 +11,14 @@ use support::spawn_site;
 async fn a_user_who_registers_sees_their_name_on_product_pages_until_they_log_out() {
     let site = spawn_site().await;
     let client = browser();
-    let html = client.get(site.url("/account/register")).send().await.expect("page").text().await.expect("body");
+    let html = client
+        .get(site.url("/account/register"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
     let password = "correct horse battery staple";
     let res = client
         .post(site.url("/account/register"))
@@ -28,8 +35,18 @@ async fn a_user_who_registers_sees_their_name_on_product_pages_until_they_log_ou
         .expect("register");
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
-    let home = client.get(site.url("/")).send().await.expect("home").text().await.expect("body");
-    assert!(home.contains("Account of </span>across"), "product does not see the login");
+    let home = client
+        .get(site.url("/"))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        home.contains("Account of </span>across"),
+        "product does not see the login"
+    );
     assert!(home.contains("Log out"));
 
     let token = csrf_token(&home);
@@ -40,7 +57,17 @@ async fn a_user_who_registers_sees_their_name_on_product_pages_until_they_log_ou
         .await
         .expect("logout");
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let home = client.get(site.url("/")).send().await.expect("home").text().await.expect("body");
-    assert!(!home.contains("Account of"), "still signed in on product after logout");
+    let home = client
+        .get(site.url("/"))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        !home.contains("Account of"),
+        "still signed in on product after logout"
+    );
     assert!(home.contains(">Log in<"));
 }

@@ -55,4 +55,3 @@ pub async fn spawn_site() -> Site {
         handle,
     }
 }
-

@@ -58,10 +58,10 @@ pub async fn change_password(
     } else if !confirm_password(&req, &state, &user, current_password).await? {
         errors.current = Some(WRONG_PASSWORD.to_owned());
     }
-    if let (Some(p), Some(check), None) = (&new, &state.breached, &errors.current) {
-        if check.is_breached(p.expose()).await {
-            errors.new = Some(BREACHED.to_owned());
-        }
+    if let (Some(p), Some(check), None) = (&new, &state.breached, &errors.current)
+        && check.is_breached(p.expose()).await
+    {
+        errors.new = Some(BREACHED.to_owned());
     }
     let (Some(new), None, None, None) = (new, &errors.current, &errors.new, &errors.confirm) else {
         let forms = AccountForms {

@@ -90,10 +90,10 @@ pub async fn register(
             None
         }
     };
-    if let (Some(p), Some(check)) = (&password, &state.breached) {
-        if check.is_breached(p.expose()).await {
-            errors.password = Some(BREACHED.to_owned());
-        }
+    if let (Some(p), Some(check)) = (&password, &state.breached)
+        && check.is_breached(p.expose()).await
+    {
+        errors.password = Some(BREACHED.to_owned());
     }
 
     let form_again = |errors: RegisterErrors| RegisterPage {
