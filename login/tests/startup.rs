@@ -225,7 +225,7 @@ fn sigterm_during_a_slow_request_lets_it_finish_then_exits_zero() {
     );
 
     std::thread::sleep(Duration::from_millis(1500));
-    slow.write_all(body[50..].as_bytes())
+    slow.write_all(&body.as_bytes()[50..])
         .expect("send the rest");
     slow.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
