@@ -213,6 +213,7 @@ pub struct CommonConfig {
     pub shutdown_drain: Duration,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    pub metrics: crate::metrics::MetricsSink,
 }
 
 impl CommonConfig {
@@ -277,6 +278,10 @@ impl CommonConfig {
                 0..=20,
             )?,
             body_limit: var_parsed(env, "BODY_LIMIT_BYTES", 16 * 1024, "a number of bytes")?,
+            metrics: match optional_var(env, "METRICS") {
+                None if defaults.metrics_off => crate::metrics::MetricsSink::Off,
+                _ => crate::metrics::MetricsSink::from_env(env)?,
+            },
         })
     }
 }
@@ -289,6 +294,8 @@ pub struct LocalDefaults {
     pub cookie_secure: bool,
     pub log_format: LogFormat,
     pub shutdown_drain_secs: u64,
+    /// No metrics unless `METRICS` asks for them (local runs: EMF would clutter the terminal).
+    pub metrics_off: bool,
 }
 
 impl LocalDefaults {
@@ -300,6 +307,7 @@ impl LocalDefaults {
             cookie_secure: true,
             log_format: LogFormat::Json,
             shutdown_drain_secs: 5,
+            metrics_off: false,
         }
     }
 }

@@ -252,7 +252,9 @@ impl DbPool {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
+            let asked = std::time::Instant::now();
             let mut conn = pool.get()?;
+            crate::metrics::record_pool_wait(asked.elapsed());
             work(&mut conn)
         })
         .await

@@ -16,6 +16,7 @@ pub mod headers;
 pub mod health;
 pub mod identity;
 pub mod logging;
+pub mod metrics;
 pub mod page;
 pub mod redirect;
 pub mod routing;

@@ -96,6 +96,7 @@ pub async fn access_log(
                 status = status, latency_ms = (latency_ms * 100.0).round() / 100.0;
                 "{method} {route} {status}"
             );
+            crate::metrics::record_request(&route, status, latency_ms);
             if let Ok(value) = HeaderValue::from_str(&id) {
                 res.headers_mut()
                     .insert(HeaderName::from_static("x-request-id"), value);

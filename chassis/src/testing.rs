@@ -113,6 +113,7 @@ pub fn common_config_with_key(session_key: SessionKey) -> CommonConfig {
         shutdown_timeout: Duration::from_secs(5),
         shutdown_drain: Duration::from_secs(0),
         body_limit: 16 * 1024,
+        metrics: crate::metrics::MetricsSink::Off,
     }
 }
 

@@ -82,6 +82,7 @@ impl Service for LoginService {
 
 /// Runs the standalone service until SIGTERM.
 pub async fn serve(config: Config) -> Result<(), chassis::cli::StartError> {
+    chassis::metrics::install("login", &config.common.metrics)?;
     let service = LoginService::build(&config).await?;
     let app = chassis::server::Application::build(
         &config.common,

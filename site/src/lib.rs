@@ -23,6 +23,7 @@ pub fn local_defaults() -> Result<LocalDefaults, StartError> {
         cookie_secure: false,
         log_format: LogFormat::Text,
         shutdown_drain_secs: 0,
+        metrics_off: true,
     })
 }
 
@@ -99,6 +100,7 @@ pub async fn build(config: &SiteConfig) -> Result<Application, StartError> {
 }
 
 pub async fn serve(config: SiteConfig) -> Result<(), StartError> {
+    chassis::metrics::install("site", &config.common.metrics)?;
     let app = build(&config).await?;
     let addr = config.common.bind;
     let host = if addr.ip().is_unspecified() {

@@ -42,6 +42,7 @@ pub async fn spawn_site() -> Site {
         cookie_secure: false,
         log_format: LogFormat::Text,
         shutdown_drain_secs: 0,
+        metrics_off: true,
     };
     let config = site::SiteConfig::from_env(&env, &defaults).expect("valid config");
     let app = site::build(&config).await.expect("the site starts");

@@ -63,6 +63,7 @@ pub async fn delete_account(
             "Your account was deleted. We are sorry to see you go.",
         )),
     );
+    chassis::metrics::record_login_outcome("deleted");
     log::info!(target: "login", outcome = "deleted", user_id = id; "account deleted");
     Ok(see_other("/"))
 }

@@ -88,6 +88,7 @@ pub async fn change_password(
         FlashKind::Success,
         "Your password was changed.",
     );
+    chassis::metrics::record_login_outcome("password_changed");
     log::info!(target: "login", outcome = "password_changed", user_id = id; "password changed");
     Ok(see_other("/account"))
 }

@@ -66,6 +66,7 @@ pub async fn log_in(
         .run(move |conn| throttle::blocked_for(conn, &check))
         .await?
     {
+        chassis::metrics::record_login_outcome("throttled");
         log::info!(target: "login", outcome = "throttled"; "login refused while throttled");
         return Err(AppError::TooManyRequests {
             retry_after_secs: wait,
@@ -87,6 +88,7 @@ pub async fn log_in(
                 .pool
                 .run(move |conn| throttle::record_failure(conn, &buckets, &policy))
                 .await?;
+            chassis::metrics::record_login_outcome("failure");
             log::info!(target: "login", outcome = "failure"; "login failed");
             return render_login(
                 &page,
@@ -126,6 +128,7 @@ pub async fn log_in(
         FlashKind::Success,
         format!("Welcome back, {}.", user.username),
     );
+    chassis::metrics::record_login_outcome("success");
     log::info!(target: "login", outcome = "success", user_id = user_id; "login succeeded");
     Ok(see_other(&next))
 }

@@ -155,6 +155,7 @@ pub async fn register(
         FlashKind::Success,
         format!("Welcome, {}! Your account is ready.", user.username),
     );
+    chassis::metrics::record_login_outcome("registered");
     log::info!(target: "login", outcome = "registered", user_id = user.id; "account created");
     Ok(see_other(&next))
 }

@@ -1,0 +1,194 @@
+//! Metrics: CloudWatch Embedded Metric Format on stdout by default (CloudWatch turns the log
+//! lines into metrics, no agent needed), or a Prometheus endpoint on its own port for
+//! deployments outside AWS, or nothing.
+//!
+//! Everything is recorded through the `metrics` facade, so code that counts does not know the
+//! sink. Route labels are route patterns (`/coins/{id}`), never raw paths, so a crawler cannot
+//! create unbounded series.
+
+use crate::config::{ConfigError, Source, optional_var};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub const NAMESPACE: &str = "CryptoMarket";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsSink {
+    /// EMF documents on stdout every `interval`.
+    Emf {
+        interval: Duration,
+    },
+    /// A Prometheus scrape endpoint on its own address.
+    Prometheus {
+        bind: SocketAddr,
+    },
+    Off,
+}
+
+impl MetricsSink {
+    /// `METRICS` = `emf` (default) | `prometheus` | `off`; `METRICS_PROMETHEUS_BIND` for the
+    /// scrape endpoint; `METRICS_FLUSH_SECS` for EMF.
+    pub fn from_env(env: &dyn Source) -> Result<Self, ConfigError> {
+        match optional_var(env, "METRICS").as_deref() {
+            None | Some("emf") => Ok(Self::Emf {
+                interval: crate::config::var_secs(env, "METRICS_FLUSH_SECS", 60, 1..=3600)?,
+            }),
+            Some("prometheus") => {
+                let raw = optional_var(env, "METRICS_PROMETHEUS_BIND")
+                    .unwrap_or_else(|| "127.0.0.1:9464".into());
+                let bind = raw.parse().map_err(|_| {
+                    ConfigError::new(
+                        "METRICS_PROMETHEUS_BIND",
+                        format!("expected host:port, got {raw:?}"),
+                    )
+                })?;
+                Ok(Self::Prometheus { bind })
+            }
+            Some("off") => Ok(Self::Off),
+            Some(other) => Err(ConfigError::new(
+                "METRICS",
+                format!("expected emf, prometheus or off, got {other:?}"),
+            )),
+        }
+    }
+}
+
+/// Installs the process-wide recorder. `service` becomes the `Service` dimension.
+/// Call once, from the binary; a second call (tests) is ignored.
+pub fn install(service: &'static str, sink: &MetricsSink) -> Result<(), crate::cli::StartError> {
+    match sink {
+        MetricsSink::Off => Ok(()),
+        MetricsSink::Emf { interval } => {
+            let Some(collector) = install_emf(service) else {
+                // Already installed in this process.
+                return Ok(());
+            };
+            let interval = *interval;
+            std::thread::Builder::new()
+                .name("emf-flush".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(interval);
+                        let stdout = std::io::stdout();
+                        let mut out = stdout.lock();
+                        if let Err(err) = collector.flush(&mut out) {
+                            log::warn!("could not write metrics: {err}");
+                        }
+                    }
+                })
+                .map(|_| ())
+                .map_err(|e| {
+                    crate::cli::StartError::new(format!("METRICS: cannot start the flusher: {e}"))
+                })
+        }
+        MetricsSink::Prometheus { bind } => metrics_exporter_prometheus::PrometheusBuilder::new()
+            .with_http_listener(*bind)
+            .add_global_label("service", service)
+            .install()
+            .map_err(|e| {
+                crate::cli::StartError::new(format!(
+                    "METRICS_PROMETHEUS_BIND: cannot serve metrics on {bind}: {e}"
+                ))
+            }),
+    }
+}
+
+/// Installs the EMF recorder and returns its collector (to flush), or `None` if a recorder
+/// is already installed in this process.
+pub fn install_emf(
+    service: &'static str,
+) -> Option<&'static metrics_cloudwatch_embedded::Collector> {
+    let collector = metrics_cloudwatch_embedded::Builder::new()
+        .cloudwatch_namespace(NAMESPACE)
+        .with_dimension("Service", service)
+        .init()
+        .ok()?;
+    metrics::describe_histogram!("Latency", metrics::Unit::Milliseconds, "request latency");
+    metrics::describe_histogram!(
+        "PoolWaitMs",
+        metrics::Unit::Milliseconds,
+        "wait for a database connection"
+    );
+    metrics::describe_counter!("RequestCount", metrics::Unit::Count, "requests");
+    Some(collector)
+}
+
+/// `2xx`, `4xx`…, the status class dimension.
+pub fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// One request: its count and latency by route pattern and status class.
+pub fn record_request(route: &str, status: u16, latency_ms: f64) {
+    let labels = [
+        ("Route", route.to_owned()),
+        ("StatusClass", status_class(status).to_owned()),
+    ];
+    metrics::counter!("RequestCount", &labels).increment(1);
+    metrics::histogram!("Latency", &labels).record(latency_ms);
+}
+
+/// How long a request waited for a database connection.
+pub fn record_pool_wait(wait: Duration) {
+    metrics::histogram!("PoolWaitMs").record(wait.as_secs_f64() * 1000.0);
+}
+
+/// A login outcome: `success`, `failure`, `throttled`, `registered`...
+pub fn record_login_outcome(outcome: &'static str) {
+    metrics::counter!("LoginOutcome", "Outcome" => outcome).increment(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sink_is_chosen_by_name_and_defaults_to_emf() {
+        assert_eq!(
+            MetricsSink::from_env(&[("X", "")]).expect("default"),
+            MetricsSink::Emf {
+                interval: Duration::from_secs(60)
+            }
+        );
+        assert_eq!(
+            MetricsSink::from_env(&[("METRICS", "off")]).expect("off"),
+            MetricsSink::Off
+        );
+        assert!(matches!(
+            MetricsSink::from_env(&[
+                ("METRICS", "prometheus"),
+                ("METRICS_PROMETHEUS_BIND", "127.0.0.1:9999")
+            ]),
+            Ok(MetricsSink::Prometheus { .. })
+        ));
+        assert_eq!(
+            MetricsSink::from_env(&[("METRICS", "statsd")])
+                .expect_err("refused")
+                .var,
+            "METRICS"
+        );
+        assert_eq!(
+            MetricsSink::from_env(&[
+                ("METRICS", "prometheus"),
+                ("METRICS_PROMETHEUS_BIND", "nope")
+            ])
+            .expect_err("refused")
+            .var,
+            "METRICS_PROMETHEUS_BIND"
+        );
+    }
+
+    #[test]
+    fn statuses_fall_into_classes() {
+        assert_eq!(status_class(200), "2xx");
+        assert_eq!(status_class(303), "3xx");
+        assert_eq!(status_class(429), "4xx");
+        assert_eq!(status_class(503), "5xx");
+    }
+}
