@@ -15,7 +15,8 @@ from collections import Counter
 from support import Client, unique_username
 
 THREADS = 6
-MAX_REQUESTS = 20_000  # a bound on the load, whatever happens
+PAUSE = 0.01  # seconds between one thread's requests: a few hundred requests a second in all
+MAX_REQUESTS = 100_000  # bounds on the load, whatever happens
 MAX_SECONDS = 240
 
 
@@ -29,6 +30,7 @@ class Load:
         self.ok = 0
         self.failures: list[str] = []
         self.statuses: Counter = Counter()
+        self.exhausted = False
         self.started = time.monotonic()
         self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(THREADS)]
 
@@ -57,8 +59,10 @@ class Load:
             with self.lock:
                 done = self.ok + len(self.failures)
             if done >= MAX_REQUESTS or time.monotonic() - self.started > MAX_SECONDS:
+                self.exhausted = True
                 return
             self._one(rng.choice(self.paths))
+            time.sleep(PAUSE)
 
     def __enter__(self):
         for t in self.threads:
@@ -114,6 +118,7 @@ def test_rolling_restart_of_product_under_load_loses_no_request(base_url, cluste
     summary = f"{load.total} requests, statuses {dict(load.statuses)}, first failures {load.failures[:10]}"
     print(summary)
     assert load.total >= 200, f"too little load to mean anything: {summary}"
+    assert not load.exhausted, f"the load reached its bound before the restart was over: {summary}"
     assert not load.failures, f"failed requests during the rolling restart: {summary}"
 
     for name in old:
