@@ -86,7 +86,7 @@ def default_settings() -> dict:
         "market_stale_secs": _env_int("CLUSTER_MARKET_STALE_SECS", 15),
         "shutdown_drain_secs": _env_int("CLUSTER_SHUTDOWN_DRAIN_SECS", 3),
         "shutdown_timeout_secs": _env_int("CLUSTER_SHUTDOWN_TIMEOUT_SECS", 10),
-        "bin_dir": str(Path(os.environ.get("CLUSTER_BIN_DIR") or REPO / "target" / "release").resolve()),
+        "bin_dir": str(Path(os.environ.get("CLUSTER_BIN_DIR") or Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target") / "release").resolve()),
         "log_format": os.environ.get("CLUSTER_LOG_FORMAT", "json"),
     }
     if settings["login_replicas"] < 1 or settings["product_replicas"] < 1:
@@ -893,7 +893,7 @@ settings, read at the first `up` (then kept in the state folder):
   mock 18170, postgres 18175)  CLUSTER_LOGIN_REPLICAS (2)  CLUSTER_PRODUCT_REPLICAS (2)
   CLUSTER_MARKET_SOURCE (coingecko = the local mock | demo)  CLUSTER_MARKET_REFRESH_SECS (5)
   CLUSTER_MARKET_STALE_SECS (15)  CLUSTER_SHUTDOWN_DRAIN_SECS (3)  CLUSTER_SHUTDOWN_TIMEOUT_SECS (10)
-  CLUSTER_BIN_DIR (target/release)  CLUSTER_LOGIN_ENV / CLUSTER_PRODUCT_ENV ("NAME=value;...")
+  CLUSTER_BIN_DIR ($CARGO_TARGET_DIR/release or target/release)  CLUSTER_LOGIN_ENV / CLUSTER_PRODUCT_ENV ("NAME=value;...")
 """
 
 
