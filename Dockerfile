@@ -14,6 +14,10 @@
 # The builder is Debian 12 (bookworm) like the runtime, so the binary's glibc
 # and OpenSSL are the ones the runtime has.
 
+# Base images are arguments so that a build can pull them through a mirror
+# (an ECR pull-through cache avoids Docker Hub's rate limits in CodeBuild);
+# the defaults are pinned tags.
+# checkov:skip=CKV_DOCKER_7:The FROM lines use these ARGs, whose defaults are pinned tags (rust:1.95-bookworm, cc-debian12:nonroot); checkov cannot see through ARG.
 ARG RUST_IMAGE=rust:1.95-bookworm
 ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
 

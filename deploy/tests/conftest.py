@@ -1,25 +1,14 @@
-"""Loads deploy/affected-services (a script without a .py suffix) as a module."""
-
-import importlib.machinery
-import importlib.util
-import pathlib
+import os
 import sys
 
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "deploy" / "affected-services"
+sys.path.insert(0, os.path.dirname(__file__))
 
-
-def _load():
-    loader = importlib.machinery.SourceFileLoader("affected_services", str(SCRIPT))
-    spec = importlib.util.spec_from_loader("affected_services", loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["affected_services"] = module
-    loader.exec_module(module)
-    return module
+from affected_support import load_script  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def affected():
-    return _load()
+    """deploy/affected-services, imported as a module."""
+    return load_script()

@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from conftest import REPO, SCRIPT
+from affected_support import REPO, SCRIPT
 
 
 @pytest.fixture(scope="module")
