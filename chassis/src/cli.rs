@@ -1,5 +1,9 @@
 //! The command line every service binary shares: no argument serves, `migrate` applies
-//! migrations and exits, `healthcheck` probes the local `/readyz` and exits 0 or 1.
+//! migrations and exits, `healthcheck` probes the local `/healthz` and exits 0 or 1.
+//!
+//! The container health check asks for liveness, not readiness: during a database failover
+//! every replica's `/readyz` fails, and a health check on it would have ECS kill every task,
+//! including the ones still serving market pages from memory. Readiness is the balancer's.
 //! A start-up problem ends the process with one line on stderr and exit code 1.
 
 use crate::config::{ProcessEnv, Source};
@@ -91,7 +95,7 @@ where
     }
 }
 
-/// GETs `<prefix>/readyz` on the local port from `BIND`, with a short timeout.
+/// GETs `<prefix>/healthz` on the local port from `BIND`, with a short timeout.
 pub fn healthcheck(env: &dyn Source, route: &crate::routing::Route) -> Result<(), String> {
     let bind = crate::config::required_var(env, "BIND", "host:port").map_err(|e| e.to_string())?;
     let mut addr: SocketAddr = bind
@@ -100,7 +104,7 @@ pub fn healthcheck(env: &dyn Source, route: &crate::routing::Route) -> Result<()
     if addr.ip().is_unspecified() {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
-    let path = format!("{}/readyz", route.mount_prefix());
+    let path = format!("{}/healthz", route.mount_prefix());
     let timeout = Duration::from_secs(3);
     let mut stream = TcpStream::connect_timeout(&addr, timeout)
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;

@@ -141,7 +141,7 @@ fn wait_ready(port: u16) {
 }
 
 #[test]
-fn migrate_applies_migrations_and_healthcheck_reports_readiness() {
+fn migrate_applies_migrations_and_healthcheck_reports_liveness() {
     let key = SessionKey::generate().to_base64();
     let db = TestDatabase::new("migrate");
     let port = free_port();
