@@ -6,6 +6,8 @@
 pub mod breached;
 pub mod config;
 pub mod domain;
+#[cfg(feature = "gallery")]
+pub mod gallery;
 pub mod password_hashing;
 mod routes;
 mod state;

@@ -10,6 +10,7 @@ pub mod context;
 pub mod error_page;
 pub mod filters;
 pub mod format;
+pub mod gallery;
 
 pub use context::{Banner, BannerKind, Flash, FlashKind, Nav, PageContext, Viewer};
 pub use error_page::{ErrorKind, ErrorPage};

@@ -1,4 +1,4 @@
-//! Composition of both services in one process, mounted from the routing table, on SQLite
+//! Composition of both services in one process (plus the page gallery), mounted from the routing table, on SQLite
 //! files under `data/` and a development session key kept there.
 
 use chassis::cli::StartError;
@@ -7,6 +7,8 @@ use chassis::db::DatabaseUrl;
 use chassis::server::{Application, Service};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub mod gallery;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
@@ -95,7 +97,12 @@ pub async fn build(config: &SiteConfig) -> Result<Application, StartError> {
                     .replacen("DATABASE_URL", "PRODUCT_DATABASE_URL", 1),
             )
         })?;
-    let services: Vec<Arc<dyn Service>> = vec![Arc::new(login), Arc::new(product)];
+    // Routing-table order, with the gallery before product's catch-all root.
+    let services: Vec<Arc<dyn Service>> = vec![
+        Arc::new(login),
+        Arc::new(gallery::GalleryService::new()),
+        Arc::new(product),
+    ];
     Application::build(&config.common, services)
 }
 

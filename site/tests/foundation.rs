@@ -21,7 +21,18 @@ async fn one_process_serves_the_product_home_and_the_login_home_in_the_shared_la
     let site = spawn_site().await;
     let client = browser();
 
-    for (path, css_prefix) in [("/", "/assets/app."), ("/account", "/account/assets/app.")] {
+    // A visitor asking for /account is sent to log in: that is the login home they see.
+    let res = client
+        .get(site.url("/account"))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/account/login?next=/account");
+    for (path, css_prefix) in [
+        ("/", "/assets/app."),
+        ("/account/login", "/account/assets/app."),
+    ] {
         let res = client.get(site.url(path)).send().await.expect("response");
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         let html = res.text().await.expect("body");
@@ -169,7 +180,7 @@ async fn a_forged_truncated_or_garbage_session_cookie_makes_the_request_anonymou
     }
     let client = reqwest::Client::new();
     for cookie in cookies {
-        for path in ["/", "/account"] {
+        for path in ["/", "/account/login"] {
             let res = client
                 .get(site.url(path))
                 .header(COOKIE, &cookie)
@@ -209,4 +220,42 @@ fn the_routing_table_is_printed_for_nginx_and_infra() {
     assert!(out.status.success());
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json, chassis::routing::to_json());
+}
+
+#[actix_web::test]
+async fn the_gallery_shows_every_sample_on_one_page_and_each_on_its_own() {
+    let site = spawn_site().await;
+    let client = browser();
+    let res = client
+        .get(site.url("/_gallery"))
+        .send()
+        .await
+        .expect("gallery");
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    let html = res.text().await.expect("body");
+    let samples = site::gallery::all_samples();
+    for sample in &samples {
+        assert!(
+            html.contains(&format!("src=\"/_gallery/{}\"", sample.id)),
+            "{} is not framed",
+            sample.id
+        );
+        let res = client
+            .get(site.url(&format!("/_gallery/{}", sample.id)))
+            .send()
+            .await
+            .expect("sample");
+        assert_eq!(res.status(), StatusCode::OK, "{}", sample.id);
+    }
+    let res = client
+        .get(site.url("/_gallery/no-such-sample"))
+        .send()
+        .await
+        .expect("missing");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

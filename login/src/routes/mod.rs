@@ -1,9 +1,9 @@
 //! Login's routes, relative to its `/account` prefix. One folder per feature, one file per action.
 
-mod account;
-mod login;
-mod logout;
-mod register;
+pub(crate) mod account;
+pub(crate) mod login;
+pub(crate) mod logout;
+pub(crate) mod register;
 
 use actix_web::web;
 

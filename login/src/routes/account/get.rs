@@ -43,12 +43,12 @@ pub struct AccountForms {
 
 #[derive(Template)]
 #[template(path = "account.html")]
-struct AccountPage {
-    ctx: PageContext,
-    username: String,
-    email: String,
-    member_since: i64,
-    forms: AccountForms,
+pub(crate) struct AccountPage {
+    pub ctx: PageContext,
+    pub username: String,
+    pub email: String,
+    pub member_since: i64,
+    pub forms: AccountForms,
 }
 
 pub async fn account_page(

@@ -8,8 +8,8 @@ use shared_ui::template_prelude::*;
 
 #[derive(Template)]
 #[template(path = "logout.html")]
-struct LogoutPage {
-    ctx: PageContext,
+pub(crate) struct LogoutPage {
+    pub ctx: PageContext,
 }
 
 pub async fn logout_page(page: PageBuilder) -> Result<HttpResponse, AppError> {

@@ -1,0 +1,172 @@
+//! Every login page in each of its states, with sample data, for the site's `/_gallery` and
+//! the snapshot tests. Not compiled into the `login` binary (the `gallery` feature).
+
+use crate::routes::account::get::{
+    AccountForms, AccountPage, DeleteErrors, EmailErrors, PasswordErrors,
+};
+use crate::routes::login::get::LoginPage;
+use crate::routes::login::post::WRONG_CREDENTIALS;
+use crate::routes::logout::get::LogoutPage;
+use crate::routes::register::get::{RegisterErrors, RegisterPage};
+use crate::routes::register::post::{EMAIL_TAKEN, USERNAME_TAKEN};
+use shared_ui::gallery::{Sample, demo_banner, sample_context};
+use shared_ui::{Flash, FlashKind, Nav};
+
+const PREFIX: &str = "/account";
+const LONG_NAME: &str = "a_very_long_username_32_chars_xx";
+
+pub fn samples() -> Vec<Sample> {
+    let anonymous = |title: &str| sample_context(title, PREFIX, Nav::Account, None);
+    let signed_in =
+        |title: &str, name: &str| sample_context(title, PREFIX, Nav::Account, Some(name));
+    let member_since = 1_735_689_600; // 2025-01-01
+
+    let mut with_flash = signed_in("Your account", "satoshi");
+    with_flash.flash = Some(Flash {
+        kind: FlashKind::Success,
+        message: "Your password was changed.".to_owned(),
+    });
+    let mut login_with_banner = anonymous("Log in");
+    login_with_banner.banners = vec![demo_banner()];
+
+    vec![
+        Sample::new(
+            "login-empty",
+            "Log in: empty form",
+            &LoginPage {
+                ctx: anonymous("Log in"),
+                login: String::new(),
+                next: "/".into(),
+                error: None,
+            },
+        ),
+        Sample::new(
+            "login-wrong-credentials",
+            "Log in: wrong username or password, returning to a coin page",
+            &LoginPage {
+                ctx: login_with_banner,
+                login: "satoshi@example.com".into(),
+                next: "/coins/bitcoin".into(),
+                error: Some(WRONG_CREDENTIALS),
+            },
+        ),
+        Sample::new(
+            "register-empty",
+            "Register: empty form",
+            &RegisterPage {
+                ctx: anonymous("Create your account"),
+                username: String::new(),
+                email: String::new(),
+                next: "/".into(),
+                errors: RegisterErrors::default(),
+            },
+        ),
+        Sample::new(
+            "register-errors",
+            "Register: every field wrong, long values kept",
+            &RegisterPage {
+                ctx: anonymous("Create your account"),
+                username: "this name has spaces <and> symbols".into(),
+                email: "not-an-email-address-but-a-rather-long-string-of-text".into(),
+                next: "/watchlist".into(),
+                errors: RegisterErrors {
+                    username: Some(
+                        "Use only letters, digits, dots, dashes and underscores in your username."
+                            .into(),
+                    ),
+                    email: Some("Enter an email address like name@example.com.".into()),
+                    password: Some(
+                        "This password is too easy to guess. This is a top-100 common password."
+                            .into(),
+                    ),
+                    password_confirm: Some("The two passwords do not match.".into()),
+                },
+            },
+        ),
+        Sample::new(
+            "register-taken",
+            "Register: username and email already in use",
+            &RegisterPage {
+                ctx: anonymous("Create your account"),
+                username: "satoshi".into(),
+                email: "satoshi@example.com".into(),
+                next: "/".into(),
+                errors: RegisterErrors {
+                    username: Some(USERNAME_TAKEN.into()),
+                    email: Some(EMAIL_TAKEN.into()),
+                    ..RegisterErrors::default()
+                },
+            },
+        ),
+        Sample::new(
+            "account",
+            "Account: signed in, after a password change",
+            &AccountPage {
+                ctx: with_flash,
+                username: "satoshi".into(),
+                email: "satoshi@example.com".into(),
+                member_since,
+                forms: AccountForms::default(),
+            },
+        ),
+        Sample::new(
+            "account-long-values",
+            "Account: the longest username and a long email",
+            &AccountPage {
+                ctx: signed_in("Your account", LONG_NAME),
+                username: LONG_NAME.into(),
+                email: "first.middle.last+crypto-newsletters@subdomain.example-company.co.uk"
+                    .into(),
+                member_since,
+                forms: AccountForms::default(),
+            },
+        ),
+        Sample::new(
+            "account-errors",
+            "Account: every form sent back with problems",
+            &AccountPage {
+                ctx: signed_in("Your account", "satoshi"),
+                username: "satoshi".into(),
+                email: "satoshi@example.com".into(),
+                member_since,
+                forms: AccountForms {
+                    password: PasswordErrors {
+                        current: Some("Your current password is not right.".into()),
+                        new: Some("Your password must be at least 8 characters long.".into()),
+                        confirm: Some("The two passwords do not match.".into()),
+                    },
+                    email: EmailErrors {
+                        email: Some("Enter an email address like name@example.com.".into()),
+                        password: Some("Enter your current password.".into()),
+                    },
+                    email_value: "satoshi@".into(),
+                    delete: DeleteErrors {
+                        password: Some("Your current password is not right.".into()),
+                        confirm: Some("Type your username, satoshi, to confirm.".into()),
+                    },
+                    confirm_value: "satosh".into(),
+                },
+            },
+        ),
+        Sample::new(
+            "logout-signed-in",
+            "Log out: confirmation for a signed-in user",
+            &LogoutPage {
+                ctx: signed_in("Log out", "satoshi"),
+            },
+        ),
+        Sample::new(
+            "logout-anonymous",
+            "Log out: visitor who is not signed in",
+            &LogoutPage {
+                ctx: anonymous("Log out"),
+            },
+        ),
+    ]
+    .into_iter()
+    .map(|mut s| {
+        s.id = format!("login-{}", s.id.trim_start_matches("login-"));
+        s
+    })
+    .collect()
+}
