@@ -1,24 +1,299 @@
 //! The product service's configuration, from the environment.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `MARKET_SOURCE` | `coingecko` or `demo`; required by the `product` binary, `demo` by default in `site` |
+//! | `COINGECKO_BASE_URL` | default `https://api.coingecko.com/api/v3` (`https://pro-api.coingecko.com/api/v3` on the pro plan) |
+//! | `COINGECKO_API_KEY` | optional; sent in the header of `COINGECKO_API_PLAN` |
+//! | `COINGECKO_API_PLAN` | `demo` (header `x-cg-demo-api-key`, the default) or `pro` (`x-cg-pro-api-key`) |
+//! | `MARKET_REFRESH_SECS` | poll interval, default 120, at least 60 against CoinGecko's own hosts (its rate limits); a stand-in upstream in tests may go down to 1 |
+//! | `MARKET_STALE_SECS` | age after which pages show the stale banner: default 600 or three refresh intervals, whichever is longer; at least one interval |
 
-use chassis::config::{CommonConfig, ConfigError, LocalDefaults, Source, required_var};
+use crate::market::SourceKind;
+use chassis::config::{CommonConfig, ConfigError, LocalDefaults, Source, optional_var, required_var, var_secs};
 use chassis::db::DatabaseUrl;
+use reqwest::Url;
+use std::time::Duration;
+
+pub const COINGECKO_PUBLIC_URL: &str = "https://api.coingecko.com/api/v3";
+pub const COINGECKO_PRO_URL: &str = "https://pro-api.coingecko.com/api/v3";
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub common: CommonConfig,
     pub database_url: DatabaseUrl,
+    pub market: MarketConfig,
 }
 
+#[derive(Debug, Clone)]
+pub struct MarketConfig {
+    pub source: SourceKind,
+    pub coingecko: CoinGeckoConfig,
+    pub refresh_interval: Duration,
+    pub stale_after: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct CoinGeckoConfig {
+    pub base_url: Url,
+    pub api_key: Option<ApiKey>,
+    pub plan: ApiPlan,
+}
+
+/// Which CoinGecko plan the key belongs to; it decides the header the key is sent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiPlan {
+    Demo,
+    Pro,
+}
+
+impl ApiPlan {
+    pub fn header_name(&self) -> &'static str {
+        match self {
+            Self::Demo => "x-cg-demo-api-key",
+            Self::Pro => "x-cg-pro-api-key",
+        }
+    }
+}
+
+/// A CoinGecko API key; never printed.
+#[derive(Clone)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+/// The shortest poll interval against CoinGecko's own hosts, whose free tier allows a few
+/// calls a minute and a monthly quota.
+const COINGECKO_MIN_REFRESH_SECS: u64 = 60;
+
 impl Config {
-    /// The standalone `product` binary: `DATABASE_URL` and the common variables.
+    /// The standalone `product` binary: `DATABASE_URL`, `MARKET_SOURCE` and the common variables.
     pub fn from_env(env: &dyn Source, defaults: &LocalDefaults) -> Result<Self, ConfigError> {
         let common = CommonConfig::from_env(env, defaults)?;
         let raw = required_var(env, "DATABASE_URL", "postgres://… or sqlite://path")?;
-        Self::with_database(env, common, DatabaseUrl::parse("DATABASE_URL", &raw)?)
+        let database_url = DatabaseUrl::parse("DATABASE_URL", &raw)?;
+        let market = MarketConfig::from_env(env, None)?;
+        Ok(Self {
+            common,
+            database_url,
+            market,
+        })
     }
 
-    /// Product's own settings over an already-read common config and database (the `site` binary).
-    pub fn with_database(_env: &dyn Source, common: CommonConfig, database_url: DatabaseUrl) -> Result<Self, ConfigError> {
-        Ok(Self { common, database_url })
+    /// Product's own settings over an already-read common config and database: the `site`
+    /// binary, where `MARKET_SOURCE` defaults to `demo` so a laptop needs no setup.
+    pub fn with_database(env: &dyn Source, common: CommonConfig, database_url: DatabaseUrl) -> Result<Self, ConfigError> {
+        Ok(Self {
+            common,
+            database_url,
+            market: MarketConfig::from_env(env, Some(SourceKind::Demo))?,
+        })
+    }
+}
+
+impl MarketConfig {
+    /// Reads the market variables; `default_source` applies when `MARKET_SOURCE` is unset.
+    pub fn from_env(env: &dyn Source, default_source: Option<SourceKind>) -> Result<Self, ConfigError> {
+        const SOURCE_EXPECTS: &str = "coingecko or demo";
+        let source = match (optional_var(env, "MARKET_SOURCE"), default_source) {
+            (Some(raw), _) => SourceKind::parse(&raw.to_ascii_lowercase())
+                .ok_or_else(|| ConfigError::new("MARKET_SOURCE", format!("expected {SOURCE_EXPECTS}, got {raw:?}")))?,
+            (None, Some(default)) => default,
+            (None, None) => {
+                return Err(ConfigError::new("MARKET_SOURCE", format!("is not set; expected {SOURCE_EXPECTS}")));
+            }
+        };
+
+        let plan = match optional_var(env, "COINGECKO_API_PLAN").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("demo") => ApiPlan::Demo,
+            Some("pro") => ApiPlan::Pro,
+            Some(other) => {
+                return Err(ConfigError::new("COINGECKO_API_PLAN", format!("expected demo or pro, got {other:?}")));
+            }
+        };
+        let api_key = match optional_var(env, "COINGECKO_API_KEY") {
+            None => None,
+            Some(key) if key.bytes().all(|b| b.is_ascii_graphic()) && key.len() <= 200 => Some(ApiKey(key)),
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "COINGECKO_API_KEY",
+                    "expected the key as CoinGecko shows it: printable characters without spaces",
+                ));
+            }
+        };
+        if source == SourceKind::CoinGecko && plan == ApiPlan::Pro && api_key.is_none() {
+            return Err(ConfigError::new("COINGECKO_API_KEY", "is not set; COINGECKO_API_PLAN=pro needs the plan's key"));
+        }
+        let base_url = match optional_var(env, "COINGECKO_BASE_URL") {
+            Some(raw) => parse_base_url(&raw, api_key.is_some())?,
+            None => {
+                let default = if plan == ApiPlan::Pro { COINGECKO_PRO_URL } else { COINGECKO_PUBLIC_URL };
+                Url::parse(default).map_err(|e| ConfigError::new("COINGECKO_BASE_URL", e.to_string()))?
+            }
+        };
+
+        let refresh_interval = var_secs(env, "MARKET_REFRESH_SECS", 120, 1..=86_400)?;
+        let against_coingecko_itself = base_url
+            .host_str()
+            .is_some_and(|h| h == "coingecko.com" || h.ends_with(".coingecko.com"));
+        if source == SourceKind::CoinGecko
+            && against_coingecko_itself
+            && refresh_interval.as_secs() < COINGECKO_MIN_REFRESH_SECS
+        {
+            return Err(ConfigError::new(
+                "MARKET_REFRESH_SECS",
+                format!(
+                    "expected at least {COINGECKO_MIN_REFRESH_SECS} seconds against CoinGecko (its rate limits), got {}",
+                    refresh_interval.as_secs()
+                ),
+            ));
+        }
+        let stale_after = var_secs(env, "MARKET_STALE_SECS", 600.max(refresh_interval.as_secs() * 3), 1..=7 * 86_400)?;
+        if stale_after < refresh_interval {
+            return Err(ConfigError::new(
+                "MARKET_STALE_SECS",
+                format!(
+                    "expected at least MARKET_REFRESH_SECS ({}), or every page would be stale between refreshes, got {}",
+                    refresh_interval.as_secs(),
+                    stale_after.as_secs()
+                ),
+            ));
+        }
+
+        Ok(Self {
+            source,
+            coingecko: CoinGeckoConfig {
+                base_url,
+                api_key,
+                plan,
+            },
+            refresh_interval,
+            stale_after,
+        })
+    }
+}
+
+/// An http(s) URL with a host and no query or credentials. Plain http is refused when a key
+/// would travel over it to another machine.
+fn parse_base_url(raw: &str, has_key: bool) -> Result<Url, ConfigError> {
+    const VAR: &str = "COINGECKO_BASE_URL";
+    let url = Url::parse(raw).map_err(|_| ConfigError::new(VAR, format!("expected an http(s) URL, got {raw:?}")))?;
+    let Some(host) = url.host_str() else {
+        return Err(ConfigError::new(VAR, format!("expected an http(s) URL with a host, got {raw:?}")));
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::new(VAR, format!("expected an http(s) URL, got scheme {:?}", url.scheme())));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::new(VAR, "expected a plain base URL without credentials, query or fragment"));
+    }
+    let loopback = host == "localhost"
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if url.scheme() == "http" && has_key && !loopback {
+        return Err(ConfigError::new(VAR, "expected https: the API key must not travel in clear text"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn market(env: &[(&str, &str)]) -> Result<MarketConfig, ConfigError> {
+        let map: std::collections::HashMap<String, String> =
+            env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        MarketConfig::from_env(&map, None)
+    }
+
+    #[test]
+    fn the_product_binary_needs_a_market_source_and_the_site_defaults_to_demo() {
+        assert_eq!(market(&[]).unwrap_err().var, "MARKET_SOURCE");
+        let site = MarketConfig::from_env(&[("X", "")], Some(SourceKind::Demo)).expect("defaults");
+        assert_eq!(site.source, SourceKind::Demo);
+        assert_eq!(site.refresh_interval, Duration::from_secs(120));
+        assert_eq!(site.stale_after, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn coingecko_defaults_to_the_public_api_without_a_key() {
+        let cfg = market(&[("MARKET_SOURCE", "coingecko")]).expect("valid");
+        assert_eq!(cfg.coingecko.base_url.as_str(), COINGECKO_PUBLIC_URL);
+        assert!(cfg.coingecko.api_key.is_none());
+    }
+
+    #[test]
+    fn the_plan_picks_the_header_and_the_pro_host() {
+        let cfg = market(&[("MARKET_SOURCE", "coingecko"), ("COINGECKO_API_KEY", "CG-abc"), ("COINGECKO_API_PLAN", "pro")])
+            .expect("valid");
+        assert_eq!(cfg.coingecko.plan.header_name(), "x-cg-pro-api-key");
+        assert_eq!(cfg.coingecko.base_url.as_str(), COINGECKO_PRO_URL);
+        let cfg = market(&[("MARKET_SOURCE", "coingecko"), ("COINGECKO_API_KEY", "CG-abc")]).expect("valid");
+        assert_eq!(cfg.coingecko.plan.header_name(), "x-cg-demo-api-key");
+        assert!(!format!("{cfg:?}").contains("CG-abc"), "the key leaks through Debug");
+    }
+
+    #[test]
+    fn every_invalid_value_names_its_variable_in_one_line() {
+        for (env, var) in [
+            (vec![("MARKET_SOURCE", "binance")], "MARKET_SOURCE"),
+            (vec![("MARKET_SOURCE", "demo"), ("COINGECKO_API_PLAN", "enterprise")], "COINGECKO_API_PLAN"),
+            (vec![("MARKET_SOURCE", "coingecko"), ("COINGECKO_API_PLAN", "pro")], "COINGECKO_API_KEY"),
+            (vec![("MARKET_SOURCE", "demo"), ("COINGECKO_API_KEY", "has space")], "COINGECKO_API_KEY"),
+            (vec![("MARKET_SOURCE", "demo"), ("COINGECKO_BASE_URL", "api.coingecko.com")], "COINGECKO_BASE_URL"),
+            (vec![("MARKET_SOURCE", "demo"), ("COINGECKO_BASE_URL", "ftp://example.com/")], "COINGECKO_BASE_URL"),
+            (vec![("MARKET_SOURCE", "demo"), ("COINGECKO_BASE_URL", "https://u:p@example.com/")], "COINGECKO_BASE_URL"),
+            (
+                vec![("MARKET_SOURCE", "coingecko"), ("COINGECKO_API_KEY", "k"), ("COINGECKO_BASE_URL", "http://proxy.internal/v3")],
+                "COINGECKO_BASE_URL",
+            ),
+            (vec![("MARKET_SOURCE", "demo"), ("MARKET_REFRESH_SECS", "0")], "MARKET_REFRESH_SECS"),
+            (vec![("MARKET_SOURCE", "demo"), ("MARKET_REFRESH_SECS", "often")], "MARKET_REFRESH_SECS"),
+            (vec![("MARKET_SOURCE", "coingecko"), ("MARKET_REFRESH_SECS", "10")], "MARKET_REFRESH_SECS"),
+            (vec![("MARKET_SOURCE", "demo"), ("MARKET_STALE_SECS", "-5")], "MARKET_STALE_SECS"),
+            (vec![("MARKET_SOURCE", "demo"), ("MARKET_REFRESH_SECS", "300"), ("MARKET_STALE_SECS", "100")], "MARKET_STALE_SECS"),
+        ] {
+            let err = market(&env).expect_err(&format!("{env:?} was accepted"));
+            assert_eq!(err.var, var, "{err}");
+            assert!(err.to_string().starts_with(&format!("{var}: ")), "{err}");
+            assert!(!err.to_string().contains('\n'), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_stand_in_upstream_on_this_machine_may_be_polled_every_second() {
+        let cfg = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("COINGECKO_BASE_URL", "http://127.0.0.1:9999/api/v3"),
+            ("COINGECKO_API_KEY", "k"),
+            ("MARKET_REFRESH_SECS", "1"),
+            ("MARKET_STALE_SECS", "5"),
+        ])
+        .expect("valid");
+        assert_eq!(cfg.refresh_interval, Duration::from_secs(1));
+        assert_eq!(cfg.stale_after, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_standalone_binary_reads_database_and_market_together() {
+        let key = chassis::config::SessionKey::generate().to_base64();
+        let env = [
+            ("BIND", "127.0.0.1:0"),
+            ("SESSION_KEY", key.as_str()),
+            ("DATABASE_URL", "sqlite://data/p.db"),
+        ];
+        assert_eq!(Config::from_env(&env, &LocalDefaults::none()).unwrap_err().var, "MARKET_SOURCE");
     }
 }

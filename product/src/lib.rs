@@ -2,16 +2,24 @@
 //!
 //! It owns the market snapshot, price history and watchlist rows in its own database and
 //! reads who is signed in from the shared session, with no call to the login service.
+//! Pages render from an in-memory snapshot that a background refresher keeps current
+//! (see [`feed`]); a request never waits on the upstream.
 
 pub mod config;
+pub mod feed;
+pub mod market;
 mod routes;
+mod store;
+mod svg;
 
 pub use config::Config;
 
 use chassis::db::{DbPool, Migrations};
+use chassis::page::{BannerSource, Banners};
 use chassis::routing::PRODUCT;
 use chassis::server::{Service, mount};
 use diesel_migrations::embed_migrations;
+use feed::Feed;
 use std::sync::Arc;
 
 pub const MIGRATIONS: Migrations = Migrations {
@@ -24,18 +32,35 @@ pub const MIGRATIONS: Migrations = Migrations {
 #[derive(Clone)]
 pub struct ProductService {
     pool: DbPool,
+    feed: Arc<Feed>,
 }
 
 impl ProductService {
-    /// Connects to the database and applies migrations.
+    /// Connects to the database, applies migrations, loads the last market snapshot and starts
+    /// the market feed. Never waits on the upstream.
     pub async fn build(config: &Config) -> Result<Self, chassis::cli::StartError> {
-        let pool = chassis::db::connect_and_migrate("DATABASE_URL", &config.database_url, MIGRATIONS, 10).await?;
-        Ok(Self { pool })
+        let pool = connect(config).await?;
+        let feed = Feed::start(pool.clone(), &config.market)
+            .await
+            .map_err(chassis::cli::StartError::new)?;
+        Ok(Self {
+            pool,
+            feed: Arc::new(feed),
+        })
     }
 
     pub fn pool(&self) -> &DbPool {
         &self.pool
     }
+
+    /// The market feed: the live snapshot, its status, and a way to stop the refresher.
+    pub fn feed(&self) -> &Arc<Feed> {
+        &self.feed
+    }
+}
+
+async fn connect(config: &Config) -> Result<DbPool, chassis::cli::StartError> {
+    chassis::db::connect_and_migrate("DATABASE_URL", &config.database_url, MIGRATIONS, 10).await
 }
 
 impl Service for ProductService {
@@ -44,7 +69,12 @@ impl Service for ProductService {
     }
 
     fn configure(&self, cfg: &mut actix_web::web::ServiceConfig) {
-        cfg.service(mount(&PRODUCT, self.pool.clone(), routes::configure));
+        let banners: Arc<dyn BannerSource> = self.feed.live().clone();
+        cfg.service(
+            mount(&PRODUCT, self.pool.clone(), routes::configure)
+                .app_data(actix_web::web::Data::new(Banners(banners)))
+                .app_data(actix_web::web::Data::from(Arc::clone(&self.feed))),
+        );
     }
 }
 
@@ -57,9 +87,9 @@ pub async fn serve(config: Config) -> Result<(), chassis::cli::StartError> {
     Ok(())
 }
 
-/// Applies migrations and exits (the one-off `migrate` task).
+/// Applies migrations and exits (the one-off `migrate` task); starts no feed.
 pub async fn migrate(config: Config) -> Result<(), chassis::cli::StartError> {
-    ProductService::build(&config).await?;
+    connect(&config).await?;
     log::info!("product database is up to date");
     Ok(())
 }

@@ -1,12 +1,28 @@
--- The latest market snapshot, one row per coin; the whole snapshot is replaced per refresh.
+-- The latest market snapshot, one row per coin, replaced as a whole by each refresh.
+-- payload is the coin as JSON in product's own shape (see product::market::Coin).
 CREATE TABLE coins (
     id TEXT PRIMARY KEY NOT NULL,
     position INTEGER NOT NULL,
-    payload TEXT NOT NULL,
-    updated_at BIGINT NOT NULL
+    payload TEXT NOT NULL
 );
 
--- Price history appended by the refresher (and seeded by the demo source), pruned by age.
+-- What the market feed last did: one row (id = 1). generation grows with every snapshot
+-- written, so replicas that do not refresh notice a new one and load it.
+CREATE TABLE feed_state (
+    id INTEGER PRIMARY KEY NOT NULL,
+    source TEXT NOT NULL,
+    generation BIGINT NOT NULL,
+    as_of BIGINT,
+    global_payload TEXT,
+    last_success_at BIGINT,
+    last_error TEXT,
+    last_error_at BIGINT,
+    history_pruned_at BIGINT
+);
+INSERT INTO feed_state (id, source, generation) VALUES (1, 'none', 0);
+
+-- Price history appended by the refresher (and seeded by the demo source), thinned with age:
+-- every point for two days, one an hour for 35 days, one a day for 400 days.
 CREATE TABLE price_points (
     coin_id TEXT NOT NULL,
     ts BIGINT NOT NULL,
@@ -29,14 +45,4 @@ CREATE TABLE watchlist (
     coin_id TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, coin_id)
-);
-
--- What the market feed last did, for the stale banner and operators.
-CREATE TABLE feed_state (
-    id INTEGER PRIMARY KEY NOT NULL,
-    source TEXT NOT NULL,
-    as_of BIGINT,
-    last_success_at BIGINT,
-    last_error TEXT,
-    last_error_at BIGINT
 );

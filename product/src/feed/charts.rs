@@ -1,0 +1,182 @@
+//! A coin's price chart for a range, from the best data at hand, without ever making the
+//! request wait on the upstream:
+//!
+//! 1. for 7 days, the snapshot's own sparkline;
+//! 2. the price history the refresher keeps, when it reaches back over the whole range;
+//! 3. for 24 hours, else the tail of the sparkline;
+//! 4. for 30 days and a year, else the chart cached from the source, fetched in the background on
+//!    first demand and again when older than its time to live.
+//!
+//! Background fetches are deduplicated, spaced out, and paused while the upstream asks us to
+//! back off, so visitors cannot spend the API quota.
+
+use super::{MarketSource, UpstreamGate};
+use crate::market::{ChartRange, Coin, CoinId, PricePoint, Series};
+use crate::store;
+use crate::store::chart_cache::CachedChart;
+use chassis::db::{DbError, DbPool};
+use shared_ui::format::now_unix;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Cached charts are fetched again after this long.
+fn time_to_live(range: ChartRange) -> i64 {
+    match range {
+        ChartRange::Day | ChartRange::Week | ChartRange::Month => 3600,
+        ChartRange::Year => 12 * 3600,
+    }
+}
+
+/// Cached charts not fetched for this long are deleted by the refresher's pruning.
+pub const CACHE_KEEP_SECS: i64 = 3 * 86_400;
+/// At most one background fetch per this many seconds per process.
+const MIN_SECS_BETWEEN_FETCHES: i64 = 5;
+const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+/// Points kept per cached chart: far more than a chart's width needs.
+const MAX_CACHED_POINTS: usize = 500;
+
+/// What a chart can show now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChartData {
+    Ready(Series),
+    /// Nothing for this range yet; a fetch is on its way (or will be tried on a later visit).
+    Pending,
+}
+
+pub struct Charts {
+    pool: DbPool,
+    source: Arc<dyn MarketSource>,
+    gate: Arc<UpstreamGate>,
+    fetches: Mutex<Fetches>,
+}
+
+#[derive(Default)]
+struct Fetches {
+    in_flight: HashSet<(CoinId, ChartRange)>,
+    last_started_at: Option<i64>,
+}
+
+impl Charts {
+    pub fn new(pool: DbPool, source: Arc<dyn MarketSource>, gate: Arc<UpstreamGate>) -> Arc<Self> {
+        Arc::new(Self {
+            pool,
+            source,
+            gate,
+            fetches: Mutex::new(Fetches::default()),
+        })
+    }
+
+    /// `coin`'s prices over `range`, ending at its current price. Seven days come straight
+    /// from the snapshot's sparkline (no database read, so the default chart survives a
+    /// database outage); 24 hours prefer the finer stored history.
+    pub async fn chart(self: &Arc<Self>, coin: &Coin, range: ChartRange, as_of: i64) -> Result<ChartData, DbError> {
+        let end = coin.last_updated.unwrap_or(as_of).min(as_of);
+        let since = end - range.seconds();
+        let sparkline = || ending_at_price(Series::hourly_ending_at(&coin.sparkline_7d, end).since(since), coin, end);
+        if range == ChartRange::Week {
+            return Ok(ChartData::Ready(sparkline()));
+        }
+        let id = coin.id.clone();
+        let history = match self.pool.run(move |conn| store::history::read(conn, &id, since)).await {
+            Ok(history) => history,
+            Err(err) if range.within_sparkline() => {
+                log::warn!(coin = coin.id.as_str(); "price history unavailable; charting the sparkline: {err}");
+                Series::default()
+            }
+            Err(err) => return Err(err),
+        };
+        if history.covers(since, range.seconds() / 20) && history.points().len() >= 8 {
+            return Ok(ChartData::Ready(ending_at_price(history, coin, end)));
+        }
+        if range.within_sparkline() {
+            return Ok(ChartData::Ready(sparkline()));
+        }
+        let id = coin.id.clone();
+        let cached = self.pool.run(move |conn| store::chart_cache::get(conn, &id, range)).await?;
+        match cached {
+            Some(cached) => {
+                if now_unix() - cached.fetched_at >= time_to_live(range) {
+                    self.fetch_in_background(coin.id.clone(), range);
+                }
+                Ok(ChartData::Ready(ending_at_price(cached.series.since(since), coin, end)))
+            }
+            None => {
+                self.fetch_in_background(coin.id.clone(), range);
+                Ok(ChartData::Pending)
+            }
+        }
+    }
+
+    /// Starts fetching `range` of `id` unless that is already under way, another fetch began
+    /// moments ago, or the upstream asked us to wait.
+    fn fetch_in_background(self: &Arc<Self>, id: CoinId, range: ChartRange) {
+        let now = now_unix();
+        if self.gate.is_closed(now) {
+            return;
+        }
+        {
+            let Ok(mut fetches) = self.fetches.lock() else {
+                return;
+            };
+            let too_soon = fetches
+                .last_started_at
+                .is_some_and(|at| now - at < MIN_SECS_BETWEEN_FETCHES);
+            if too_soon || !fetches.in_flight.insert((id.clone(), range)) {
+                return;
+            }
+            fetches.last_started_at = Some(now);
+        }
+        let charts = Arc::clone(self);
+        tokio::spawn(async move {
+            charts.fetch(&id, range).await;
+            if let Ok(mut fetches) = charts.fetches.lock() {
+                fetches.in_flight.remove(&(id, range));
+            }
+        });
+    }
+
+    async fn fetch(&self, id: &CoinId, range: ChartRange) {
+        let result = tokio::time::timeout(FETCH_TIMEOUT, self.source.market_chart(id, range)).await;
+        let series = match result {
+            Ok(Ok(series)) => series.thinned(MAX_CACHED_POINTS),
+            Ok(Err(err)) => {
+                if let Some(wait) = err.retry_after() {
+                    self.gate.close_until(now_unix() + i64::try_from(wait.as_secs()).unwrap_or(i64::MAX));
+                }
+                log::warn!(coin = id.as_str(), range = range.as_str(); "could not fetch a price chart: {err}");
+                return;
+            }
+            Err(_) => {
+                log::warn!(coin = id.as_str(), range = range.as_str(); "fetching a price chart timed out");
+                return;
+            }
+        };
+        let chart = CachedChart {
+            series,
+            fetched_at: now_unix(),
+        };
+        let id = id.clone();
+        if let Err(err) = self
+            .pool
+            .run(move |conn| store::chart_cache::put(conn, &id, range, &chart))
+            .await
+        {
+            log::warn!("could not cache a price chart: {err}");
+        }
+    }
+}
+
+/// The series with the coin's current price as its last point, so the chart ends where the
+/// page's price is.
+fn ending_at_price(series: Series, coin: &Coin, end: i64) -> Series {
+    let Some(price) = coin.price else {
+        return series;
+    };
+    if series.points().last().is_some_and(|p| p.at >= end) {
+        return series;
+    }
+    let mut points: Vec<PricePoint> = series.into();
+    points.push(PricePoint { at: end, price });
+    points.into()
+}

@@ -1,0 +1,139 @@
+//! The snapshot pages read: held in memory and swapped whole, so a request never waits on a
+//! refresh and never sees half of one. Also the site-wide banners that describe it.
+
+use crate::market::{Snapshot, SourceKind};
+use arc_swap::ArcSwap;
+use chassis::page::BannerSource;
+use shared_ui::format::{now_unix, relative_time, utc_datetime};
+use shared_ui::{Banner, BannerKind};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+pub struct LiveMarket {
+    current: ArcSwap<Snapshot>,
+    /// The source this process is configured with (the snapshot may still be another's).
+    configured: SourceKind,
+    stale_after: Duration,
+    versions: watch::Sender<u64>,
+}
+
+impl LiveMarket {
+    pub fn new(initial: Snapshot, configured: SourceKind, stale_after: Duration) -> Self {
+        let (versions, _) = watch::channel(initial.version());
+        Self {
+            current: ArcSwap::from_pointee(initial),
+            configured,
+            stale_after,
+            versions,
+        }
+    }
+
+    /// The current snapshot; cheap, lock-free, never blocks on a refresh.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// Makes `snapshot` current unless a newer one already is (versions never go back).
+    pub fn publish(&self, snapshot: Snapshot) {
+        let version = snapshot.version();
+        let next = Arc::new(snapshot);
+        let previous = self
+            .current
+            .rcu(|current| if current.version() < version { Arc::clone(&next) } else { Arc::clone(current) });
+        if previous.version() < version {
+            self.versions.send_replace(version);
+        }
+    }
+
+    /// Follows the current version; for tests and caches that key on it.
+    pub fn versions(&self) -> watch::Receiver<u64> {
+        self.versions.subscribe()
+    }
+
+    pub fn stale_after(&self) -> Duration {
+        self.stale_after
+    }
+
+    fn banners_at(&self, now: i64) -> Vec<Banner> {
+        let snapshot = self.snapshot();
+        let mut banners = Vec::new();
+        let demo = if snapshot.is_empty() {
+            self.configured == SourceKind::Demo
+        } else {
+            snapshot.source() == SourceKind::Demo
+        };
+        if demo {
+            banners.push(Banner {
+                kind: BannerKind::Demo,
+                message: "Demo data: these prices are generated for demonstration and are not real market prices.".into(),
+            });
+        }
+        match snapshot.as_of() {
+            None => banners.push(Banner {
+                kind: BannerKind::Warning,
+                message: "Market data is not available yet. Prices will appear here shortly.".into(),
+            }),
+            Some(as_of) if snapshot.is_stale(now, self.stale_after.as_secs()) => banners.push(Banner {
+                kind: BannerKind::Stale,
+                message: format!(
+                    "Stale prices: these are as of {} ({}); the market feed has not updated since.",
+                    utc_datetime(as_of),
+                    relative_time(as_of, now)
+                ),
+            }),
+            Some(_) => {}
+        }
+        banners
+    }
+}
+
+impl BannerSource for LiveMarket {
+    fn banners(&self) -> Vec<Banner> {
+        self.banners_at(now_unix())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::coin::sample;
+    use crate::market::MarketData;
+
+    fn snapshot(version: u64, source: SourceKind, as_of: i64) -> Snapshot {
+        Snapshot::new(
+            version,
+            source,
+            MarketData {
+                coins: vec![sample("bitcoin")],
+                global: None,
+                as_of,
+            },
+        )
+    }
+
+    #[test]
+    fn versions_never_go_back() {
+        let live = LiveMarket::new(Snapshot::empty(SourceKind::Demo), SourceKind::Demo, Duration::from_secs(600));
+        live.publish(snapshot(2, SourceKind::Demo, 0));
+        live.publish(snapshot(1, SourceKind::Demo, 0));
+        assert_eq!(live.snapshot().version(), 2);
+        assert_eq!(*live.versions().borrow(), 2);
+    }
+
+    #[test]
+    fn banners_say_demo_stale_or_not_yet_loaded() {
+        let now = 1_800_000_000;
+        let live = LiveMarket::new(Snapshot::empty(SourceKind::CoinGecko), SourceKind::CoinGecko, Duration::from_secs(600));
+        let kinds = |live: &LiveMarket| live.banners_at(now).iter().map(|b| b.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(&live), [BannerKind::Warning]);
+        live.publish(snapshot(1, SourceKind::CoinGecko, now - 60));
+        assert!(kinds(&live).is_empty());
+        live.publish(snapshot(2, SourceKind::CoinGecko, now - 3600));
+        assert_eq!(kinds(&live), [BannerKind::Stale]);
+        let stale = &live.banners_at(now)[0].message;
+        assert!(stale.contains("as of 2027-01-15 07:00 UTC (60 minutes ago)"), "{stale}");
+        live.publish(snapshot(3, SourceKind::Demo, now));
+        assert_eq!(kinds(&live), [BannerKind::Demo]);
+    }
+}

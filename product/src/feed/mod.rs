@@ -1,0 +1,132 @@
+//! The market data feed: sources, the in-memory snapshot pages read, the refresher that keeps
+//! it current, and charts for longer ranges.
+
+mod backoff;
+pub mod charts;
+pub mod coingecko;
+pub mod demo;
+mod leadership;
+pub mod live;
+mod refresher;
+mod source;
+
+pub use charts::{ChartData, Charts};
+pub use live::LiveMarket;
+pub use source::{FetchError, MarketSource};
+
+use crate::config::MarketConfig;
+use crate::market::{Snapshot, SourceKind};
+use chassis::db::DbPool;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// What the feed is doing, for operators and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedStatus {
+    /// Whether this process is the one that refreshes.
+    pub leader: bool,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+    pub consecutive_failures: u32,
+    /// When the leader will next poll the upstream (unix seconds).
+    pub next_attempt_at: Option<i64>,
+}
+
+/// Closed while the upstream has asked us to wait (HTTP 429 with `Retry-After`); shared by the
+/// refresher and on-demand chart fetches.
+#[derive(Debug, Default)]
+pub struct UpstreamGate {
+    closed_until: AtomicI64,
+}
+
+impl UpstreamGate {
+    pub fn close_until(&self, until: i64) {
+        self.closed_until.fetch_max(until, Ordering::Relaxed);
+    }
+
+    pub fn is_closed(&self, now: i64) -> bool {
+        now < self.closed_until.load(Ordering::Relaxed)
+    }
+}
+
+/// The feed of one process: the live snapshot, charts, and the refresher task.
+pub struct Feed {
+    live: Arc<LiveMarket>,
+    charts: Arc<Charts>,
+    status: Arc<Mutex<FeedStatus>>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Feed {
+    /// Loads the last stored snapshot (so pages work before the first refresh) and starts the
+    /// refresher on the current runtime.
+    pub async fn start(pool: DbPool, config: &MarketConfig) -> Result<Self, String> {
+        let source: Arc<dyn MarketSource> = match config.source {
+            SourceKind::CoinGecko => Arc::new(coingecko::CoinGecko::new(&config.coingecko)?),
+            SourceKind::Demo => Arc::new(demo::Demo::new()),
+        };
+        Self::start_with_source(pool, config, source).await
+    }
+
+    /// As [`Feed::start`], with any source.
+    pub async fn start_with_source(
+        pool: DbPool,
+        config: &MarketConfig,
+        source: Arc<dyn MarketSource>,
+    ) -> Result<Self, String> {
+        let stored = pool
+            .run(crate::store::snapshot::load)
+            .await
+            .map_err(|e| format!("cannot load the stored market snapshot: {e}"))?;
+        if let Some(snapshot) = &stored {
+            log::info!(version = snapshot.version(), coins = snapshot.coins().len(); "loaded the stored market snapshot");
+        }
+        let initial = stored.unwrap_or_else(|| Snapshot::empty(config.source));
+        let live = Arc::new(LiveMarket::new(initial, config.source, config.stale_after));
+        let gate = Arc::new(UpstreamGate::default());
+        let status = Arc::new(Mutex::new(FeedStatus::default()));
+        let charts = Charts::new(pool.clone(), Arc::clone(&source), Arc::clone(&gate));
+        let refresher = refresher::Refresher {
+            pool,
+            source,
+            live: Arc::clone(&live),
+            status: Arc::clone(&status),
+            gate,
+            interval: config.refresh_interval,
+        };
+        let task = tokio::spawn(refresher.run());
+        Ok(Self {
+            live,
+            charts,
+            status,
+            task: Mutex::new(Some(task)),
+        })
+    }
+
+    pub fn live(&self) -> &Arc<LiveMarket> {
+        &self.live
+    }
+
+    pub fn charts(&self) -> &Arc<Charts> {
+        &self.charts
+    }
+
+    pub fn status(&self) -> FeedStatus {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Stops the refresher; pages keep serving the last snapshot. A leader gives up its lock.
+    pub fn stop(&self) {
+        if let Ok(mut task) = self.task.lock() {
+            if let Some(task) = task.take() {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,52 @@
+//! Where market data comes from: a [`MarketSource`] answers for the whole market and for a
+//! coin's longer price history. Implementations: [`super::coingecko::CoinGecko`] and
+//! [`super::demo::Demo`].
+
+use crate::market::{ChartRange, CoinId, MarketData, PricePoint, Series, SourceKind};
+use futures_util::future::BoxFuture;
+use std::time::Duration;
+
+pub trait MarketSource: Send + Sync + 'static {
+    fn kind(&self) -> SourceKind;
+
+    /// Every coin the source lists (up to 250), with 7-day sparklines and 1h/24h/7d changes.
+    fn markets(&self) -> BoxFuture<'_, Result<MarketData, FetchError>>;
+
+    /// A coin's prices over `range`.
+    fn market_chart<'a>(&'a self, id: &'a CoinId, range: ChartRange) -> BoxFuture<'a, Result<Series, FetchError>>;
+
+    /// History the source can give for free, without a request (the demo's generated past):
+    /// points after `after` (unix seconds, per coin) up to `now`. Remote sources have none.
+    fn backfill(&self, _ids: &[(CoinId, Option<i64>)], _now: i64) -> Vec<(CoinId, PricePoint)> {
+        Vec::new()
+    }
+}
+
+/// Why a fetch failed. The message never holds the API key (it travels in a header).
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("rate limited by the upstream (HTTP 429){}", retry_after_text(*.retry_after))]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("the upstream answered HTTP {status}")]
+    Status { status: u16 },
+    #[error("the upstream could not be reached: {0}")]
+    Transport(String),
+    #[error("the upstream's answer was not usable: {0}")]
+    Malformed(String),
+    #[error("the upstream reported an error: {0}")]
+    Reported(String),
+}
+
+fn retry_after_text(retry_after: Option<Duration>) -> String {
+    retry_after.map_or_else(String::new, |d| format!("; retry after {}s", d.as_secs()))
+}
+
+impl FetchError {
+    /// How long the upstream asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The market domain: coins, snapshots, the listing's query and selection, and price
+//! history. No HTTP and no SQL in here.
+
+pub mod coin;
+pub mod coin_id;
+pub mod listing;
+pub mod price_history;
+pub mod snapshot;
+
+pub use coin::{Coin, Extreme};
+pub use coin_id::CoinId;
+pub use price_history::{ChartRange, PricePoint, Series};
+pub use snapshot::{GlobalFigures, GlobalScope, MarketData, Snapshot, SourceKind};

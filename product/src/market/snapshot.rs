@@ -1,0 +1,239 @@
+//! The market snapshot: every listed coin at one moment, with the global figures. Pages read
+//! it from memory; a refresh builds a new one and swaps it in whole.
+
+use super::{Coin, CoinId};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Where market data comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceKind {
+    CoinGecko,
+    Demo,
+}
+
+impl SourceKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::CoinGecko => "coingecko",
+            Self::Demo => "demo",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "coingecko" => Some(Self::CoinGecko),
+            "demo" => Some(Self::Demo),
+            _ => None,
+        }
+    }
+}
+
+/// Figures for the whole market, as the overview shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlobalFigures {
+    pub total_market_cap: Option<f64>,
+    pub total_volume: Option<f64>,
+    /// Bitcoin's share of the total market cap, in percent.
+    pub btc_dominance: Option<f64>,
+    pub coin_count: Option<u32>,
+    pub scope: GlobalScope,
+}
+
+/// What the global figures cover, so pages can say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GlobalScope {
+    /// Every coin the source tracks (CoinGecko's `/global`).
+    WholeMarket,
+    /// Summed over the coins in the snapshot, when the source gave no global figures.
+    ListedCoins,
+}
+
+impl GlobalFigures {
+    /// Figures summed over `coins`, for when the source has none of its own.
+    pub fn from_listed(coins: &[Coin]) -> Self {
+        let total_market_cap = sum(coins.iter().filter_map(|c| c.market_cap));
+        let btc = coins
+            .iter()
+            .find(|c| c.id.as_str() == "bitcoin")
+            .and_then(|c| c.market_cap);
+        Self {
+            total_market_cap,
+            total_volume: sum(coins.iter().filter_map(|c| c.volume_24h)),
+            btc_dominance: match (btc, total_market_cap) {
+                (Some(btc), Some(total)) if total > 0.0 => Some(btc / total * 100.0),
+                _ => None,
+            },
+            coin_count: u32::try_from(coins.len()).ok(),
+            scope: GlobalScope::ListedCoins,
+        }
+    }
+}
+
+fn sum(values: impl Iterator<Item = f64>) -> Option<f64> {
+    values.fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v))
+}
+
+/// What a source answers for the whole market.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketData {
+    pub coins: Vec<Coin>,
+    pub global: Option<GlobalFigures>,
+    /// Unix seconds: when these prices were current.
+    pub as_of: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    version: u64,
+    as_of: Option<i64>,
+    source: SourceKind,
+    global: GlobalFigures,
+    coins: Vec<Coin>,
+    by_id: HashMap<CoinId, usize>,
+}
+
+impl Snapshot {
+    /// What pages see before any market data was ever fetched.
+    pub fn empty(source: SourceKind) -> Self {
+        Self {
+            version: 0,
+            as_of: None,
+            source,
+            global: GlobalFigures::from_listed(&[]),
+            coins: Vec::new(),
+            by_id: HashMap::new(),
+        }
+    }
+
+    /// A snapshot of `data`, numbered `version` (which only ever grows). Coins are put in rank
+    /// order, unranked ones last by market cap; a repeated id keeps its first occurrence.
+    pub fn new(version: u64, source: SourceKind, data: MarketData) -> Self {
+        let mut coins = data.coins;
+        coins.sort_by(|a, b| {
+            let by_rank = match (a.rank, b.rank) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            };
+            by_rank.then_with(|| {
+                b.market_cap
+                    .unwrap_or(f64::NEG_INFINITY)
+                    .total_cmp(&a.market_cap.unwrap_or(f64::NEG_INFINITY))
+            })
+        });
+        let mut by_id = HashMap::with_capacity(coins.len());
+        coins.retain(|coin| {
+            if by_id.contains_key(&coin.id) {
+                log::warn!(coin = coin.id.as_str(); "market data lists a coin twice; keeping the first");
+                return false;
+            }
+            by_id.insert(coin.id.clone(), by_id.len());
+            true
+        });
+        let global = data.global.unwrap_or_else(|| GlobalFigures::from_listed(&coins));
+        Self {
+            version,
+            as_of: Some(data.as_of),
+            source,
+            global,
+            coins,
+            by_id,
+        }
+    }
+
+    /// Increases with every new snapshot; caches of rendered pages can key on it.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// When the prices were current (unix seconds); `None` for the empty snapshot.
+    pub fn as_of(&self) -> Option<i64> {
+        self.as_of
+    }
+
+    pub fn source(&self) -> SourceKind {
+        self.source
+    }
+
+    pub fn global(&self) -> &GlobalFigures {
+        &self.global
+    }
+
+    /// Every coin, in rank order.
+    pub fn coins(&self) -> &[Coin] {
+        &self.coins
+    }
+
+    pub fn coin(&self, id: &CoinId) -> Option<&Coin> {
+        self.by_id.get(id).map(|&i| &self.coins[i])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.coins.is_empty()
+    }
+
+    /// Whether the prices are older than `max_age_secs` at `now` (an empty snapshot is not
+    /// stale: it has no prices to be wrong about).
+    pub fn is_stale(&self, now: i64, max_age_secs: u64) -> bool {
+        self.as_of
+            .is_some_and(|as_of| now.saturating_sub(as_of) > i64::try_from(max_age_secs).unwrap_or(i64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::coin::sample;
+
+    fn data(coins: Vec<Coin>) -> MarketData {
+        MarketData {
+            coins,
+            global: None,
+            as_of: 1_800_000_000,
+        }
+    }
+
+    #[test]
+    fn coins_are_in_rank_order_with_unranked_last_and_duplicates_dropped() {
+        let mut a = sample("aaa");
+        a.rank = Some(2);
+        let mut b = sample("bbb");
+        b.rank = Some(1);
+        let mut c = sample("ccc");
+        c.market_cap = Some(5.0);
+        let d = sample("ddd");
+        let mut dup = sample("bbb");
+        dup.rank = Some(3);
+        let snapshot = Snapshot::new(7, SourceKind::Demo, data(vec![d, a, c, b, dup]));
+        let ids: Vec<_> = snapshot.coins().iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["bbb", "aaa", "ccc", "ddd"]);
+        assert_eq!(snapshot.coin(&CoinId::parse("bbb").expect("id")).and_then(|c| c.rank), Some(1));
+        assert_eq!(snapshot.version(), 7);
+    }
+
+    #[test]
+    fn global_figures_fall_back_to_the_listed_coins() {
+        let mut btc = sample("bitcoin");
+        btc.market_cap = Some(60.0);
+        btc.volume_24h = Some(1.0);
+        let mut eth = sample("ethereum");
+        eth.market_cap = Some(40.0);
+        let snapshot = Snapshot::new(1, SourceKind::Demo, data(vec![btc, eth]));
+        let global = snapshot.global();
+        assert_eq!(global.total_market_cap, Some(100.0));
+        assert_eq!(global.total_volume, Some(1.0));
+        assert_eq!(global.btc_dominance, Some(60.0));
+        assert_eq!(global.coin_count, Some(2));
+        assert_eq!(global.scope, GlobalScope::ListedCoins);
+    }
+
+    #[test]
+    fn staleness_is_judged_from_the_as_of_time() {
+        let snapshot = Snapshot::new(1, SourceKind::Demo, data(vec![sample("bitcoin")]));
+        assert!(!snapshot.is_stale(1_800_000_600, 600));
+        assert!(snapshot.is_stale(1_800_000_601, 600));
+        assert!(!Snapshot::empty(SourceKind::Demo).is_stale(i64::MAX, 0));
+    }
+}

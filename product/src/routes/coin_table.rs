@@ -1,0 +1,70 @@
+//! A row of the coin table, shared by the listing and the watchlist: the coin with its
+//! monogram, sparkline and changes ready for the template.
+
+use crate::market::Coin;
+use crate::svg::monogram::Monogram;
+use crate::svg::sparkline::Sparkline;
+
+pub struct CoinRow<'a> {
+    pub coin: &'a Coin,
+    pub monogram: Monogram,
+    pub sparkline: Option<Sparkline>,
+}
+
+impl<'a> CoinRow<'a> {
+    pub fn new(coin: &'a Coin) -> Self {
+        Self {
+            coin,
+            monogram: Monogram::new(coin.id.as_str(), &coin.symbol, &coin.name),
+            sparkline: Sparkline::new(&coin.sparkline_7d),
+        }
+    }
+
+    pub fn change_1h(&self) -> Change {
+        Change::new(self.coin.change_1h)
+    }
+
+    pub fn change_24h(&self) -> Change {
+        Change::new(self.coin.change_24h)
+    }
+
+    pub fn change_7d(&self) -> Change {
+        Change::new(self.coin.change_7d)
+    }
+}
+
+/// A price change in percent, shown signed, coloured and with an arrow and a word, so the
+/// direction never rests on colour alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Change {
+    pub value: Option<f64>,
+    /// `up`, `down`, `flat` or `unknown`: the CSS class.
+    pub direction: &'static str,
+}
+
+impl Change {
+    pub fn new(value: Option<f64>) -> Self {
+        Self {
+            value,
+            direction: shared_ui::format::direction(value),
+        }
+    }
+
+    pub fn arrow(&self) -> &'static str {
+        match self.direction {
+            "up" => "▲",
+            "down" => "▼",
+            _ => "",
+        }
+    }
+
+    /// What a screen reader hears besides the number.
+    pub fn word(&self) -> &'static str {
+        match self.direction {
+            "up" => "up",
+            "down" => "down",
+            "flat" => "unchanged",
+            _ => "no data",
+        }
+    }
+}

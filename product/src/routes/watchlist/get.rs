@@ -1,0 +1,46 @@
+//! `GET /watchlist`: the signed-in user's coins, with the listing's columns. A visitor who is
+//! not signed in is sent to log in and brought back here.
+
+use crate::feed::Feed;
+use crate::market::CoinId;
+use crate::routes::as_of::AsOf;
+use crate::routes::coin_table::CoinRow;
+use crate::store;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chassis::AppError;
+use chassis::db::DbPool;
+use chassis::page::{PageBuilder, render, see_other};
+use shared_ui::context::login_url_for;
+use shared_ui::template_prelude::*;
+
+#[derive(Template)]
+#[template(path = "watchlist.html")]
+struct WatchlistPage<'a> {
+    ctx: PageContext,
+    as_of: Option<AsOf>,
+    rows: Vec<CoinRow<'a>>,
+    /// Watched coins that are not in the current listing.
+    unlisted: Vec<CoinId>,
+}
+
+pub async fn watchlist_page(
+    page: PageBuilder,
+    feed: web::Data<Feed>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let Some(identity) = page.identity().cloned() else {
+        return Ok(see_other(&login_url_for("/watchlist")));
+    };
+    let ids = pool
+        .run(move |conn| store::watchlist::list(conn, identity.user_id))
+        .await?;
+    let snapshot = feed.live().snapshot();
+    let (listed, unlisted): (Vec<CoinId>, Vec<CoinId>) = ids.into_iter().partition(|id| snapshot.coin(id).is_some());
+    render(&WatchlistPage {
+        ctx: page.form_context("Your watchlist", Nav::Watchlist),
+        as_of: snapshot.as_of().map(AsOf::new),
+        rows: listed.iter().filter_map(|id| snapshot.coin(id)).map(CoinRow::new).collect(),
+        unlisted,
+    })
+}

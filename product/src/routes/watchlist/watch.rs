@@ -1,0 +1,33 @@
+//! `POST /coins/{id}/watch`: adds a listed coin to the signed-in user's watchlist.
+
+use super::Submission;
+use crate::feed::Feed;
+use crate::market::CoinId;
+use crate::store;
+use actix_session::SessionExt;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chassis::AppError;
+use chassis::db::DbPool;
+use chassis::identity::set_flash;
+use chassis::page::see_other;
+use shared_ui::FlashKind;
+use shared_ui::format::now_unix;
+
+pub async fn watch(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    feed: web::Data<Feed>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let (identity, form) = match Submission::read(&req, payload).await? {
+        Submission::SignedIn(identity, form) => (identity, form),
+        Submission::Anonymous(login) => return Ok(login),
+    };
+    let id = CoinId::parse(&path).map_err(|_| AppError::NotFound)?;
+    let name = feed.live().snapshot().coin(&id).ok_or(AppError::NotFound)?.name.clone();
+    pool.run(move |conn| store::watchlist::add(conn, identity.user_id, &id, now_unix()))
+        .await?;
+    set_flash(&req.get_session(), FlashKind::Success, format!("{name} is on your watchlist."));
+    Ok(see_other(&form.return_path()))
+}

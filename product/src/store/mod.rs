@@ -1,0 +1,38 @@
+//! Product's database: the market snapshot, feed state, price history, the chart cache and
+//! watchlists. Every function here is blocking; callers run them through `DbPool::run`.
+
+pub mod chart_cache;
+pub mod feed_state;
+pub mod history;
+pub(crate) mod schema;
+pub mod snapshot;
+pub mod watchlist;
+
+/// Runs `$body` with `$c` bound to the backend's own connection, for the statements the
+/// multi-backend connection cannot express (multi-row inserts), written once for both.
+macro_rules! on_each_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            chassis::db::DbConnection::Postgresql($c) => $body,
+            chassis::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_each_backend;
+
+/// Rows per multi-row insert: well under both backends' limits on bound parameters.
+const INSERT_CHUNK: usize = 2_000;
+
+/// `INSERT … ON CONFLICT DO NOTHING` of `$values` into `$table`, on either backend (SQLite
+/// spells it `INSERT OR IGNORE`). Evaluates to the number of rows added.
+macro_rules! insert_ignoring_duplicates {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            chassis::db::DbConnection::Postgresql(c) => {
+                diesel::insert_into($table).values($values).on_conflict_do_nothing().execute(c)
+            }
+            chassis::db::DbConnection::Sqlite(c) => diesel::insert_or_ignore_into($table).values($values).execute(c),
+        }
+    };
+}
+pub(crate) use insert_ignoring_duplicates;

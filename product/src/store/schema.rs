@@ -1,0 +1,48 @@
+//! Product's tables, as diesel sees them (kept by hand in step with `migrations/product`).
+
+diesel::table! {
+    coins (id) {
+        id -> Text,
+        position -> Integer,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    feed_state (id) {
+        id -> Integer,
+        source -> Text,
+        generation -> BigInt,
+        as_of -> Nullable<BigInt>,
+        global_payload -> Nullable<Text>,
+        last_success_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<BigInt>,
+        history_pruned_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    price_points (coin_id, ts) {
+        coin_id -> Text,
+        ts -> BigInt,
+        price -> Double,
+    }
+}
+
+diesel::table! {
+    chart_cache (coin_id, range_key) {
+        coin_id -> Text,
+        range_key -> Text,
+        payload -> Text,
+        fetched_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    watchlist (user_id, coin_id) {
+        user_id -> BigInt,
+        coin_id -> Text,
+        created_at -> BigInt,
+    }
+}
