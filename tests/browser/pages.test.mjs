@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   launch, newContext, trackDocuments, capture, pages, axeProblems, validateHtml, resetArtifacts,
-  uniqueName, PASSWORD, REPO, javaVersion, fakeClientIp,
+  uniqueName, PASSWORD, REPO, javaVersion, fakeClientIp, runAxe,
 } from './lib.mjs';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 let browser;
 
@@ -194,6 +195,24 @@ describe('every page', () => {
     } finally {
       await context.close();
     }
+  });
+
+  // The checkers themselves: each must find a planted problem, or a pass would mean nothing.
+  test('the checkers find planted problems', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    try {
+      await page.setContent('<!DOCTYPE html><html><head><title>x</title></head><body><img src="data:,"><button></button></body></html>');
+      const { violations } = await runAxe(page);
+      const ids = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+      assert.ok(ids.includes('image-alt') && ids.includes('button-name'), `axe-core missed planted problems: ${ids}`);
+    } finally {
+      await context.close();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'vnu-'));
+    const bad = join(dir, 'bad.html');
+    writeFileSync(bad, '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body><p><div>x</div></p><a href="x" href="y">y</a></body></html>');
+    assert.ok(validateHtml([bad]).length > 0, 'the Nu HTML Checker found nothing wrong in a broken page');
   });
 
   test('axe-core: no serious or critical violation on any page', () => {
