@@ -104,11 +104,7 @@ mod tests {
         Snapshot::new(
             version,
             source,
-            MarketData {
-                coins: vec![sample("bitcoin")],
-                global: None,
-                as_of,
-            },
+            MarketData::new(vec![sample("bitcoin")], None, as_of),
         )
     }
 

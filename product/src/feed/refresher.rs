@@ -109,9 +109,13 @@ impl Refresher {
     }
 
     async fn refresh(&self, now: i64, backfilled: &mut bool) -> Result<(), RefreshError> {
-        let data = tokio::time::timeout(REFRESH_TIMEOUT, self.source.markets())
+        let mut data = tokio::time::timeout(REFRESH_TIMEOUT, self.source.markets())
             .await
             .map_err(|_| RefreshError::TimedOut)??;
+        let kept = data.keep_unreadable_from(&self.live.snapshot());
+        if kept > 0 {
+            log::warn!(coins = kept; "kept the previous figures of coins the upstream sent unreadable");
+        }
         let kind = self.source.kind();
         let (generation, data) = self
             .pool

@@ -349,11 +349,7 @@ mod tests {
         Snapshot::new(
             1,
             SourceKind::Demo,
-            MarketData {
-                coins,
-                global: None,
-                as_of: 0,
-            },
+            MarketData::new(coins, None, 0),
         )
     }
 

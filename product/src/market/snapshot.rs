@@ -81,6 +81,36 @@ pub struct MarketData {
     pub global: Option<GlobalFigures>,
     /// Unix seconds: when these prices were current.
     pub as_of: i64,
+    /// Coins the source listed but sent in a form that could not be read; the refresher keeps
+    /// their previous figures rather than dropping them from the listing.
+    pub unreadable: Vec<CoinId>,
+}
+
+impl MarketData {
+    pub fn new(coins: Vec<Coin>, global: Option<GlobalFigures>, as_of: i64) -> Self {
+        Self {
+            coins,
+            global,
+            as_of,
+            unreadable: Vec::new(),
+        }
+    }
+
+    /// Puts back the previous figures of each coin the source listed unreadably, so one bad
+    /// entry does not make a coin vanish. Returns how many were kept.
+    pub fn keep_unreadable_from(&mut self, previous: &Snapshot) -> usize {
+        let mut kept = 0;
+        for id in std::mem::take(&mut self.unreadable) {
+            if self.coins.iter().any(|c| c.id == id) {
+                continue;
+            }
+            if let Some(coin) = previous.coin(&id) {
+                self.coins.push(coin.clone());
+                kept += 1;
+            }
+        }
+        kept
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -188,11 +218,19 @@ mod tests {
     use crate::market::coin::sample;
 
     fn data(coins: Vec<Coin>) -> MarketData {
-        MarketData {
-            coins,
-            global: None,
-            as_of: 1_800_000_000,
-        }
+        MarketData::new(coins, None, 1_800_000_000)
+    }
+
+    #[test]
+    fn a_coin_sent_unreadable_keeps_its_previous_figures() {
+        let mut eth = sample("ethereum");
+        eth.rank = Some(2);
+        let previous = Snapshot::new(1, SourceKind::CoinGecko, data(vec![sample("bitcoin"), eth]));
+        let mut next = data(vec![sample("bitcoin")]);
+        next.unreadable = vec![CoinId::parse("ethereum").expect("id"), CoinId::parse("gone").expect("id")];
+        assert_eq!(next.keep_unreadable_from(&previous), 1);
+        let ids: Vec<&str> = next.coins.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["bitcoin", "ethereum"]);
     }
 
     #[test]

@@ -98,5 +98,5 @@ pub fn load(conn: &mut DbConnection) -> Result<Option<Snapshot>, DbError> {
         .collect();
     let global = global.and_then(|g| serde_json::from_str::<GlobalFigures>(&g).ok());
     let version = u64::try_from(generation).unwrap_or(0);
-    Ok(Some(Snapshot::new(version, source, MarketData { coins, global, as_of })))
+    Ok(Some(Snapshot::new(version, source, MarketData::new(coins, global, as_of))))
 }

@@ -22,15 +22,18 @@ pub fn markets(body: &[u8], fetched_at: i64) -> Result<MarketData, FetchError> {
         other => return Err(FetchError::Malformed(format!("expected a list of coins, got {}", kind(&other)))),
     };
     let listed = entries.len();
+    let mut unreadable = Vec::new();
     let coins: Vec<Coin> = entries
         .into_iter()
         .enumerate()
         .filter_map(|(index, entry)| {
-            let id = entry.get("id").and_then(Value::as_str).unwrap_or("?").chars().take(100).collect::<String>();
+            let id = entry.get("id").and_then(Value::as_str).map(|id| id.trim().to_owned());
             match coin(entry) {
                 Ok(coin) => Some(coin),
                 Err(problem) => {
-                    log::warn!(index = index, coin = id.as_str(); "skipping a coin the upstream sent malformed: {problem}");
+                    let shown: String = id.as_deref().unwrap_or("?").chars().take(100).collect();
+                    log::warn!(index = index, coin = shown.as_str(); "skipping a coin the upstream sent malformed: {problem}");
+                    unreadable.extend(id.and_then(|id| CoinId::parse(&id).ok()));
                     None
                 }
             }
@@ -48,11 +51,9 @@ pub fn markets(body: &[u8], fetched_at: i64) -> Result<MarketData, FetchError> {
         .filter_map(|c| c.last_updated)
         .max()
         .map_or(fetched_at, |newest| newest.min(fetched_at));
-    Ok(MarketData {
-        coins,
-        global: None,
-        as_of,
-    })
+    let mut data = MarketData::new(coins, None, as_of);
+    data.unreadable = unreadable;
+    Ok(data)
 }
 
 /// `/global`: figures for the whole market. `None` when the answer has none of them.
@@ -386,6 +387,8 @@ mod tests {
         let data = parse(Value::Array(list)).expect("most coins read");
         let ids: Vec<&str> = data.coins.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["bitcoin", "ethereum", "solana", "bitcoin"]);
+        let unreadable: Vec<&str> = data.unreadable.iter().map(|c| c.as_str()).collect();
+        assert_eq!(unreadable, ["x"], "an entry whose id reads is remembered, so its old figures can stay");
     }
 
     #[test]

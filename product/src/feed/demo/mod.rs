@@ -32,11 +32,7 @@ impl Demo {
         for (i, coin) in coins.iter_mut().enumerate() {
             coin.rank = u32::try_from(i + 1).ok();
         }
-        MarketData {
-            coins,
-            global: None,
-            as_of: now,
-        }
+        MarketData::new(coins, None, now)
     }
 
     /// A coin's prices over `range` ending at `now`.
