@@ -13,6 +13,7 @@ use chassis::db::DbPool;
 use chassis::page::{PageBuilder, render, see_other};
 use shared_ui::context::login_url_for;
 use shared_ui::template_prelude::*;
+use std::collections::HashSet;
 
 #[derive(Template)]
 #[template(path = "watchlist.html")]
@@ -36,11 +37,17 @@ pub async fn watchlist_page(
         .run(move |conn| store::watchlist::list(conn, identity.user_id))
         .await?;
     let snapshot = feed.live().snapshot();
-    let (listed, unlisted): (Vec<CoinId>, Vec<CoinId>) = ids.into_iter().partition(|id| snapshot.coin(id).is_some());
+    let watched: HashSet<&CoinId> = ids.iter().collect();
     render(&WatchlistPage {
         ctx: page.form_context("Your watchlist", Nav::Watchlist),
         as_of: snapshot.as_of().map(AsOf::new),
-        rows: listed.iter().filter_map(|id| snapshot.coin(id)).map(CoinRow::new).collect(),
-        unlisted,
+        // In the listing's order, so the rank column reads top to bottom.
+        rows: snapshot
+            .coins()
+            .iter()
+            .filter(|coin| watched.contains(&coin.id))
+            .map(CoinRow::new)
+            .collect(),
+        unlisted: ids.iter().filter(|id| snapshot.coin(id).is_none()).cloned().collect(),
     })
 }
