@@ -10,7 +10,9 @@
 //! | `MARKET_STALE_SECS` | age after which pages show the stale banner: default 600 or three refresh intervals, whichever is longer; at least one interval |
 
 use crate::market::SourceKind;
-use chassis::config::{CommonConfig, ConfigError, LocalDefaults, Source, optional_var, required_var, var_secs};
+use chassis::config::{
+    CommonConfig, ConfigError, LocalDefaults, Source, optional_var, required_var, var_secs,
+};
 use chassis::db::DatabaseUrl;
 use reqwest::Url;
 use std::time::Duration;
@@ -92,7 +94,11 @@ impl Config {
 
     /// Product's own settings over an already-read common config and database: the `site`
     /// binary, where `MARKET_SOURCE` defaults to `demo` so a laptop needs no setup.
-    pub fn with_database(env: &dyn Source, common: CommonConfig, database_url: DatabaseUrl) -> Result<Self, ConfigError> {
+    pub fn with_database(
+        env: &dyn Source,
+        common: CommonConfig,
+        database_url: DatabaseUrl,
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
             common,
             database_url,
@@ -103,27 +109,45 @@ impl Config {
 
 impl MarketConfig {
     /// Reads the market variables; `default_source` applies when `MARKET_SOURCE` is unset.
-    pub fn from_env(env: &dyn Source, default_source: Option<SourceKind>) -> Result<Self, ConfigError> {
+    pub fn from_env(
+        env: &dyn Source,
+        default_source: Option<SourceKind>,
+    ) -> Result<Self, ConfigError> {
         const SOURCE_EXPECTS: &str = "coingecko or demo";
         let source = match (optional_var(env, "MARKET_SOURCE"), default_source) {
-            (Some(raw), _) => SourceKind::parse(&raw.to_ascii_lowercase())
-                .ok_or_else(|| ConfigError::new("MARKET_SOURCE", format!("expected {SOURCE_EXPECTS}, got {raw:?}")))?,
+            (Some(raw), _) => SourceKind::parse(&raw.to_ascii_lowercase()).ok_or_else(|| {
+                ConfigError::new(
+                    "MARKET_SOURCE",
+                    format!("expected {SOURCE_EXPECTS}, got {raw:?}"),
+                )
+            })?,
             (None, Some(default)) => default,
             (None, None) => {
-                return Err(ConfigError::new("MARKET_SOURCE", format!("is not set; expected {SOURCE_EXPECTS}")));
+                return Err(ConfigError::new(
+                    "MARKET_SOURCE",
+                    format!("is not set; expected {SOURCE_EXPECTS}"),
+                ));
             }
         };
 
-        let plan = match optional_var(env, "COINGECKO_API_PLAN").map(|v| v.to_ascii_lowercase()).as_deref() {
+        let plan = match optional_var(env, "COINGECKO_API_PLAN")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
             None | Some("demo") => ApiPlan::Demo,
             Some("pro") => ApiPlan::Pro,
             Some(other) => {
-                return Err(ConfigError::new("COINGECKO_API_PLAN", format!("expected demo or pro, got {other:?}")));
+                return Err(ConfigError::new(
+                    "COINGECKO_API_PLAN",
+                    format!("expected demo or pro, got {other:?}"),
+                ));
             }
         };
         let api_key = match optional_var(env, "COINGECKO_API_KEY") {
             None => None,
-            Some(key) if key.bytes().all(|b| b.is_ascii_graphic()) && key.len() <= 200 => Some(ApiKey(key)),
+            Some(key) if key.bytes().all(|b| b.is_ascii_graphic()) && key.len() <= 200 => {
+                Some(ApiKey(key))
+            }
             Some(_) => {
                 return Err(ConfigError::new(
                     "COINGECKO_API_KEY",
@@ -132,13 +156,21 @@ impl MarketConfig {
             }
         };
         if source == SourceKind::CoinGecko && plan == ApiPlan::Pro && api_key.is_none() {
-            return Err(ConfigError::new("COINGECKO_API_KEY", "is not set; COINGECKO_API_PLAN=pro needs the plan's key"));
+            return Err(ConfigError::new(
+                "COINGECKO_API_KEY",
+                "is not set; COINGECKO_API_PLAN=pro needs the plan's key",
+            ));
         }
         let base_url = match optional_var(env, "COINGECKO_BASE_URL") {
             Some(raw) => parse_base_url(&raw, api_key.is_some())?,
             None => {
-                let default = if plan == ApiPlan::Pro { COINGECKO_PRO_URL } else { COINGECKO_PUBLIC_URL };
-                Url::parse(default).map_err(|e| ConfigError::new("COINGECKO_BASE_URL", e.to_string()))?
+                let default = if plan == ApiPlan::Pro {
+                    COINGECKO_PRO_URL
+                } else {
+                    COINGECKO_PUBLIC_URL
+                };
+                Url::parse(default)
+                    .map_err(|e| ConfigError::new("COINGECKO_BASE_URL", e.to_string()))?
             }
         };
 
@@ -158,7 +190,12 @@ impl MarketConfig {
                 ),
             ));
         }
-        let stale_after = var_secs(env, "MARKET_STALE_SECS", 600.max(refresh_interval.as_secs() * 3), 1..=7 * 86_400)?;
+        let stale_after = var_secs(
+            env,
+            "MARKET_STALE_SECS",
+            600.max(refresh_interval.as_secs() * 3),
+            1..=7 * 86_400,
+        )?;
         if stale_after < refresh_interval {
             return Err(ConfigError::new(
                 "MARKET_STALE_SECS",
@@ -187,15 +224,29 @@ impl MarketConfig {
 /// would travel over it to another machine.
 fn parse_base_url(raw: &str, has_key: bool) -> Result<Url, ConfigError> {
     const VAR: &str = "COINGECKO_BASE_URL";
-    let url = Url::parse(raw).map_err(|_| ConfigError::new(VAR, format!("expected an http(s) URL, got {raw:?}")))?;
+    let url = Url::parse(raw)
+        .map_err(|_| ConfigError::new(VAR, format!("expected an http(s) URL, got {raw:?}")))?;
     let Some(host) = url.host_str() else {
-        return Err(ConfigError::new(VAR, format!("expected an http(s) URL with a host, got {raw:?}")));
+        return Err(ConfigError::new(
+            VAR,
+            format!("expected an http(s) URL with a host, got {raw:?}"),
+        ));
     };
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(ConfigError::new(VAR, format!("expected an http(s) URL, got scheme {:?}", url.scheme())));
+        return Err(ConfigError::new(
+            VAR,
+            format!("expected an http(s) URL, got scheme {:?}", url.scheme()),
+        ));
     }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
-        return Err(ConfigError::new(VAR, "expected a plain base URL without credentials, query or fragment"));
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(ConfigError::new(
+            VAR,
+            "expected a plain base URL without credentials, query or fragment",
+        ));
     }
     let loopback = host == "localhost"
         || host
@@ -203,7 +254,10 @@ fn parse_base_url(raw: &str, has_key: bool) -> Result<Url, ConfigError> {
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
     if url.scheme() == "http" && has_key && !loopback {
-        return Err(ConfigError::new(VAR, "expected https: the API key must not travel in clear text"));
+        return Err(ConfigError::new(
+            VAR,
+            "expected https: the API key must not travel in clear text",
+        ));
     }
     Ok(url)
 }
@@ -213,8 +267,10 @@ mod tests {
     use super::*;
 
     fn market(env: &[(&str, &str)]) -> Result<MarketConfig, ConfigError> {
-        let map: std::collections::HashMap<String, String> =
-            env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: std::collections::HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         MarketConfig::from_env(&map, None)
     }
 
@@ -236,34 +292,107 @@ mod tests {
 
     #[test]
     fn the_plan_picks_the_header_and_the_pro_host() {
-        let cfg = market(&[("MARKET_SOURCE", "coingecko"), ("COINGECKO_API_KEY", "CG-abc"), ("COINGECKO_API_PLAN", "pro")])
-            .expect("valid");
+        let cfg = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("COINGECKO_API_KEY", "CG-abc"),
+            ("COINGECKO_API_PLAN", "pro"),
+        ])
+        .expect("valid");
         assert_eq!(cfg.coingecko.plan.header_name(), "x-cg-pro-api-key");
         assert_eq!(cfg.coingecko.base_url.as_str(), COINGECKO_PRO_URL);
-        let cfg = market(&[("MARKET_SOURCE", "coingecko"), ("COINGECKO_API_KEY", "CG-abc")]).expect("valid");
+        let cfg = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("COINGECKO_API_KEY", "CG-abc"),
+        ])
+        .expect("valid");
         assert_eq!(cfg.coingecko.plan.header_name(), "x-cg-demo-api-key");
-        assert!(!format!("{cfg:?}").contains("CG-abc"), "the key leaks through Debug");
+        assert!(
+            !format!("{cfg:?}").contains("CG-abc"),
+            "the key leaks through Debug"
+        );
     }
 
     #[test]
     fn every_invalid_value_names_its_variable_in_one_line() {
         for (env, var) in [
             (vec![("MARKET_SOURCE", "binance")], "MARKET_SOURCE"),
-            (vec![("MARKET_SOURCE", "demo"), ("COINGECKO_API_PLAN", "enterprise")], "COINGECKO_API_PLAN"),
-            (vec![("MARKET_SOURCE", "coingecko"), ("COINGECKO_API_PLAN", "pro")], "COINGECKO_API_KEY"),
-            (vec![("MARKET_SOURCE", "demo"), ("COINGECKO_API_KEY", "has space")], "COINGECKO_API_KEY"),
-            (vec![("MARKET_SOURCE", "demo"), ("COINGECKO_BASE_URL", "api.coingecko.com")], "COINGECKO_BASE_URL"),
-            (vec![("MARKET_SOURCE", "demo"), ("COINGECKO_BASE_URL", "ftp://example.com/")], "COINGECKO_BASE_URL"),
-            (vec![("MARKET_SOURCE", "demo"), ("COINGECKO_BASE_URL", "https://u:p@example.com/")], "COINGECKO_BASE_URL"),
             (
-                vec![("MARKET_SOURCE", "coingecko"), ("COINGECKO_API_KEY", "k"), ("COINGECKO_BASE_URL", "http://proxy.internal/v3")],
+                vec![
+                    ("MARKET_SOURCE", "demo"),
+                    ("COINGECKO_API_PLAN", "enterprise"),
+                ],
+                "COINGECKO_API_PLAN",
+            ),
+            (
+                vec![
+                    ("MARKET_SOURCE", "coingecko"),
+                    ("COINGECKO_API_PLAN", "pro"),
+                ],
+                "COINGECKO_API_KEY",
+            ),
+            (
+                vec![
+                    ("MARKET_SOURCE", "demo"),
+                    ("COINGECKO_API_KEY", "has space"),
+                ],
+                "COINGECKO_API_KEY",
+            ),
+            (
+                vec![
+                    ("MARKET_SOURCE", "demo"),
+                    ("COINGECKO_BASE_URL", "api.coingecko.com"),
+                ],
                 "COINGECKO_BASE_URL",
             ),
-            (vec![("MARKET_SOURCE", "demo"), ("MARKET_REFRESH_SECS", "0")], "MARKET_REFRESH_SECS"),
-            (vec![("MARKET_SOURCE", "demo"), ("MARKET_REFRESH_SECS", "often")], "MARKET_REFRESH_SECS"),
-            (vec![("MARKET_SOURCE", "coingecko"), ("MARKET_REFRESH_SECS", "10")], "MARKET_REFRESH_SECS"),
-            (vec![("MARKET_SOURCE", "demo"), ("MARKET_STALE_SECS", "-5")], "MARKET_STALE_SECS"),
-            (vec![("MARKET_SOURCE", "demo"), ("MARKET_REFRESH_SECS", "300"), ("MARKET_STALE_SECS", "100")], "MARKET_STALE_SECS"),
+            (
+                vec![
+                    ("MARKET_SOURCE", "demo"),
+                    ("COINGECKO_BASE_URL", "ftp://example.com/"),
+                ],
+                "COINGECKO_BASE_URL",
+            ),
+            (
+                vec![
+                    ("MARKET_SOURCE", "demo"),
+                    ("COINGECKO_BASE_URL", "https://u:p@example.com/"),
+                ],
+                "COINGECKO_BASE_URL",
+            ),
+            (
+                vec![
+                    ("MARKET_SOURCE", "coingecko"),
+                    ("COINGECKO_API_KEY", "k"),
+                    ("COINGECKO_BASE_URL", "http://proxy.internal/v3"),
+                ],
+                "COINGECKO_BASE_URL",
+            ),
+            (
+                vec![("MARKET_SOURCE", "demo"), ("MARKET_REFRESH_SECS", "0")],
+                "MARKET_REFRESH_SECS",
+            ),
+            (
+                vec![("MARKET_SOURCE", "demo"), ("MARKET_REFRESH_SECS", "often")],
+                "MARKET_REFRESH_SECS",
+            ),
+            (
+                vec![
+                    ("MARKET_SOURCE", "coingecko"),
+                    ("MARKET_REFRESH_SECS", "10"),
+                ],
+                "MARKET_REFRESH_SECS",
+            ),
+            (
+                vec![("MARKET_SOURCE", "demo"), ("MARKET_STALE_SECS", "-5")],
+                "MARKET_STALE_SECS",
+            ),
+            (
+                vec![
+                    ("MARKET_SOURCE", "demo"),
+                    ("MARKET_REFRESH_SECS", "300"),
+                    ("MARKET_STALE_SECS", "100"),
+                ],
+                "MARKET_STALE_SECS",
+            ),
         ] {
             let err = market(&env).expect_err(&format!("{env:?} was accepted"));
             assert_eq!(err.var, var, "{err}");
@@ -294,6 +423,11 @@ mod tests {
             ("SESSION_KEY", key.as_str()),
             ("DATABASE_URL", "sqlite://data/p.db"),
         ];
-        assert_eq!(Config::from_env(&env, &LocalDefaults::none()).unwrap_err().var, "MARKET_SOURCE");
+        assert_eq!(
+            Config::from_env(&env, &LocalDefaults::none())
+                .unwrap_err()
+                .var,
+            "MARKET_SOURCE"
+        );
     }
 }

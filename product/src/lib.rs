@@ -81,7 +81,10 @@ impl Service for ProductService {
 /// Runs the standalone service until SIGTERM.
 pub async fn serve(config: Config) -> Result<(), chassis::cli::StartError> {
     let service = ProductService::build(&config).await?;
-    let app = chassis::server::Application::build(&config.common, vec![Arc::new(service) as Arc<dyn Service>])?;
+    let app = chassis::server::Application::build(
+        &config.common,
+        vec![Arc::new(service) as Arc<dyn Service>],
+    )?;
     log::info!("product listening on {}", config.common.bind);
     app.run_until_stopped(config.common.shutdown_drain).await?;
     Ok(())

@@ -27,7 +27,13 @@ fn odd_series() -> Value {
     let mut nothing = coin("nothing", "no", "Nothing", 4, 1.0);
     nothing["sparkline_in_7d"] = Value::Null;
     nothing["current_price"] = Value::Null;
-    json!([flat, single, empty, nothing, coin("bitcoin", "btc", "Bitcoin", 5, 64_000.0)])
+    json!([
+        flat,
+        single,
+        empty,
+        nothing,
+        coin("bitcoin", "btc", "Bitcoin", 5, 64_000.0)
+    ])
 }
 
 fn assert_every_svg_is_well_formed(html: &str) -> usize {
@@ -36,9 +42,15 @@ fn assert_every_svg_is_well_formed(html: &str) -> usize {
         let doc = assert_well_formed(svg);
         for node in doc.descendants() {
             for attribute in node.attributes() {
-                assert!(!attribute.value().contains("NaN") && !attribute.value().contains("inf"), "{svg}");
+                assert!(
+                    !attribute.value().contains("NaN") && !attribute.value().contains("inf"),
+                    "{svg}"
+                );
             }
-            assert!(node.attribute("style").is_none(), "no style attributes under the CSP: {svg}");
+            assert!(
+                node.attribute("style").is_none(),
+                "no style attributes under the CSP: {svg}"
+            );
         }
     }
     svgs.len()
@@ -75,9 +87,15 @@ async fn a_coin_page_shows_every_figure_with_the_supply_bar_and_all_time_extreme
         assert!(html.contains(text), "the coin page lacks {text:?}");
     }
     for range in ["24h", "7d", "30d", "1y"] {
-        assert!(html.contains(&format!("href=\"/coins/bitcoin?range={range}\"")), "a link to the {range} chart");
+        assert!(
+            html.contains(&format!("href=\"/coins/bitcoin?range={range}\"")),
+            "a link to the {range} chart"
+        );
     }
-    assert!(html.contains("href=\"/coins/bitcoin?range=7d\" aria-current=\"page\""), "7 days by default");
+    assert!(
+        html.contains("href=\"/coins/bitcoin?range=7d\" aria-current=\"page\""),
+        "7 days by default"
+    );
     assert!(html.contains("<figcaption id=\"chart-summary\">Bitcoin over the last 7 days: from "));
     assert_every_svg_is_well_formed(&html);
 }
@@ -85,7 +103,14 @@ async fn a_coin_page_shows_every_figure_with_the_supply_bar_and_all_time_extreme
 #[actix_web::test]
 async fn an_unknown_or_malformed_coin_gets_the_styled_404() {
     let (_upstream, app) = with_coins(three_coins()).await;
-    for page in ["/coins/dogecoin", "/coins/Bitcoin", "/coins/%2E%2E%2Fetc", "/coins/bit%0Acoin", "/coins/a%20b", &format!("/coins/{}", "a".repeat(300))] {
+    for page in [
+        "/coins/dogecoin",
+        "/coins/Bitcoin",
+        "/coins/%2E%2E%2Fetc",
+        "/coins/bit%0Acoin",
+        "/coins/a%20b",
+        &format!("/coins/{}", "a".repeat(300)),
+    ] {
         let (status, html) = app.page(page).await;
         assert_eq!(status, 404, "{page}");
         assert!(html.contains("We could not find that page"), "{page}");
@@ -105,20 +130,39 @@ async fn sparklines_and_charts_are_well_formed_for_flat_single_point_and_empty_s
     let (_upstream, app) = with_coins(odd_series()).await;
     let (status, listing) = app.page("/").await;
     assert_eq!(status, 200);
-    assert_eq!(assert_every_svg_is_well_formed(&listing), 5 + 3, "five monograms and three drawable sparklines");
+    assert_eq!(
+        assert_every_svg_is_well_formed(&listing),
+        5 + 3,
+        "five monograms and three drawable sparklines"
+    );
     assert!(listing.contains("Flatcoin, last 7 days: flat"));
-    assert!(listing.contains("no 7-day prices"), "an empty sparkline says so in words");
+    assert!(
+        listing.contains("no 7-day prices"),
+        "an empty sparkline says so in words"
+    );
 
     for id in ["flatcoin", "onepoint", "emptycoin"] {
         for range in ["24h", "7d"] {
             let (status, html) = app.page(&format!("/coins/{id}?range={range}")).await;
             assert_eq!(status, 200, "{id} {range}");
             assert_every_svg_is_well_formed(&html);
-            let chart = svgs(&html).into_iter().find(|s| s.starts_with("<svg class=\"chart")).expect("a chart");
+            let chart = svgs(&html)
+                .into_iter()
+                .find(|s| s.starts_with("<svg class=\"chart"))
+                .expect("a chart");
             let doc = assert_well_formed(chart);
-            assert!(doc.descendants().any(|n| n.has_tag_name("title")), "{id}: the chart has a title");
-            assert!(doc.descendants().filter(|n| n.has_tag_name("text")).count() >= 4, "{id}: labelled axes");
-            assert!(html.contains("unchanged"), "{id} {range}: the summary says the price did not move");
+            assert!(
+                doc.descendants().any(|n| n.has_tag_name("title")),
+                "{id}: the chart has a title"
+            );
+            assert!(
+                doc.descendants().filter(|n| n.has_tag_name("text")).count() >= 4,
+                "{id}: labelled axes"
+            );
+            assert!(
+                html.contains("unchanged"),
+                "{id} {range}: the summary says the price did not move"
+            );
         }
     }
     let (status, html) = app.page("/coins/nothing").await;
@@ -132,12 +176,17 @@ async fn a_long_range_is_fetched_in_the_background_then_served_from_the_cache() 
     let upstream = MockServer::start().await;
     serve_markets(&upstream, three_coins()).await;
     let now_ms = shared_ui::format::now_unix() * 1000;
-    let prices: Vec<Value> = (0..=720).map(|h| json!([now_ms - (720 - h) * 3_600_000, 60_000.0 + h as f64])).collect();
+    let prices: Vec<Value> = (0..=720)
+        .map(|h| json!([now_ms - (720 - h) * 3_600_000, 60_000.0 + h as f64]))
+        .collect();
     Mock::given(method("GET"))
         .and(path("/api/v3/coins/bitcoin/market_chart"))
         .and(query_param("vs_currency", "usd"))
         .and(query_param("days", "30"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"prices": prices, "market_caps": [], "total_volumes": []})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"prices": prices, "market_caps": [], "total_volumes": []})),
+        )
         .expect(1)
         .mount(&upstream)
         .await;
@@ -148,11 +197,17 @@ async fn a_long_range_is_fetched_in_the_background_then_served_from_the_cache() 
     assert_eq!(status, 200, "the page never waits for the upstream");
     assert!(first.contains("being fetched"), "{first}");
     eventually("the 30-day chart", || async {
-        app.page("/coins/bitcoin?range=30d").await.1.contains("<svg class=\"chart")
+        app.page("/coins/bitcoin?range=30d")
+            .await
+            .1
+            .contains("<svg class=\"chart")
     })
     .await;
     let (_, html) = app.page("/coins/bitcoin?range=30d").await;
-    assert!(html.contains("Bitcoin over the last 30 days: from $60,000.00 to $60,720.00"), "{html}");
+    assert!(
+        html.contains("Bitcoin over the last 30 days: from $60,000.00 to $60,720.00"),
+        "{html}"
+    );
     assert_every_svg_is_well_formed(&html);
     upstream.verify().await;
 }
@@ -167,6 +222,8 @@ async fn the_demo_has_every_chart_range_without_a_network() {
             status == 200 && html.contains("<svg class=\"chart")
         })
         .await;
-        assert_every_svg_is_well_formed(&app.page(&format!("/coins/bitcoin?range={range}")).await.1);
+        assert_every_svg_is_well_formed(
+            &app.page(&format!("/coins/bitcoin?range={range}")).await.1,
+        );
     }
 }

@@ -29,20 +29,36 @@ async fn two_instances_on_one_postgres_database_share_one_refresher_and_fail_ove
         markets_requests(&upstream_a).await + markets_requests(&upstream_b).await >= 4
     })
     .await;
-    let (from_a, from_b) = (markets_requests(&upstream_a).await, markets_requests(&upstream_b).await);
-    assert!(from_a == 0 || from_b == 0, "both instances polled the upstream: {from_a} and {from_b}");
-    let (leader, follower, follower_upstream) = if from_a > 0 { (&a, &b, &upstream_b) } else { (&b, &a, &upstream_a) };
+    let (from_a, from_b) = (
+        markets_requests(&upstream_a).await,
+        markets_requests(&upstream_b).await,
+    );
+    assert!(
+        from_a == 0 || from_b == 0,
+        "both instances polled the upstream: {from_a} and {from_b}"
+    );
+    let (leader, follower, follower_upstream) = if from_a > 0 {
+        (&a, &b, &upstream_b)
+    } else {
+        (&b, &a, &upstream_a)
+    };
     assert!(leader.service.feed().status().leader);
     assert!(!follower.service.feed().status().leader);
 
     // The follower serves what the leader wrote.
     let leader_version = leader.service.feed().live().snapshot().version();
     follower.snapshot_version(leader_version).await;
-    assert_eq!(listed_ids(&follower.page("/").await.1), ["bitcoin", "ethereum", "solana"]);
+    assert_eq!(
+        listed_ids(&follower.page("/").await.1),
+        ["bitcoin", "ethereum", "solana"]
+    );
 
     // The leader goes away: the other takes the lock and refreshes.
     leader.service.feed().stop();
-    eventually("the follower to take over", || async { markets_requests(follower_upstream).await > 0 }).await;
+    eventually("the follower to take over", || async {
+        markets_requests(follower_upstream).await > 0
+    })
+    .await;
     assert!(follower.service.feed().status().leader);
 }
 

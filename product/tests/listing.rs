@@ -13,7 +13,13 @@ fn many_coins() -> Vec<Value> {
     (1..=120u32)
         .map(|rank| {
             let price = f64::from((rank * 37) % 120 + 1);
-            coin(&format!("coin-{rank:03}"), &format!("c{rank}"), &format!("Coin {:03}", (rank * 53) % 120), rank, price)
+            coin(
+                &format!("coin-{rank:03}"),
+                &format!("c{rank}"),
+                &format!("Coin {:03}", (rank * 53) % 120),
+                rank,
+                price,
+            )
         })
         .collect()
 }
@@ -35,12 +41,18 @@ fn expected_order(coins: &[Value], field: &str, descending: bool) -> Vec<String>
             (Some(x), Some(y)) if descending => y.total_cmp(&x),
             (Some(x), Some(y)) => x.total_cmp(&y),
             _ => {
-                let (x, y) = (x.as_str().unwrap_or("").to_lowercase(), y.as_str().unwrap_or("").to_lowercase());
+                let (x, y) = (
+                    x.as_str().unwrap_or("").to_lowercase(),
+                    y.as_str().unwrap_or("").to_lowercase(),
+                );
                 if descending { y.cmp(&x) } else { x.cmp(&y) }
             }
         }
     });
-    sorted.iter().map(|c| c["id"].as_str().expect("an id").to_owned()).collect()
+    sorted
+        .iter()
+        .map(|c| c["id"].as_str().expect("an id").to_owned())
+        .collect()
 }
 
 #[actix_web::test]
@@ -63,18 +75,37 @@ async fn a_visitor_sees_the_market_with_its_figures_and_the_time_of_the_prices()
     let (status, html) = app.page("/").await;
     assert_eq!(status, 200);
     assert_eq!(listed_ids(&html), ["bitcoin", "ethereum", "solana"]);
-    for text in ["$64,231.50", "$3,412.55", "Total market cap", "$2.41T", "$91B", "56.2%", "17,250", "Prices as of"] {
+    for text in [
+        "$64,231.50",
+        "$3,412.55",
+        "Total market cap",
+        "$2.41T",
+        "$91B",
+        "56.2%",
+        "17,250",
+        "Prices as of",
+    ] {
         assert!(html.contains(text), "the overview lacks {text:?}");
     }
-    assert!(html.contains("<time datetime=\""), "the as-of time is machine-readable");
-    assert!(banners(&html).is_empty(), "fresh live data needs no banner: {:?}", banners(&html));
+    assert!(
+        html.contains("<time datetime=\""),
+        "the as-of time is machine-readable"
+    );
+    assert!(
+        banners(&html).is_empty(),
+        "fresh live data needs no banner: {:?}",
+        banners(&html)
+    );
 }
 
 #[actix_web::test]
 async fn without_global_figures_the_overview_sums_the_listed_coins_and_says_so() {
     let (_upstream, app) = listing_of(three_coins().as_array().expect("a list").clone()).await;
     let (_, html) = app.page("/").await;
-    assert!(html.contains("Market cap of listed coins"), "the scope of the figure is named");
+    assert!(
+        html.contains("Market cap of listed coins"),
+        "the scope of the figure is named"
+    );
     assert!(html.contains("Coins listed"));
 }
 
@@ -84,7 +115,10 @@ async fn every_change_is_signed_and_worded_not_just_coloured() {
     let (_, html) = app.page("/").await;
     // Bitcoin: rank 1, so 24h is 1 - 5 = -4%.
     assert!(html.contains("class=\"num change down\"><span aria-hidden=\"true\">▼</span>-4.00%<span class=\"visually-hidden\"> (down)</span>"), "{html}");
-    assert!(html.contains("0.00%<span class=\"visually-hidden\"> (unchanged)"), "Solana's hour is flat");
+    assert!(
+        html.contains("0.00%<span class=\"visually-hidden\"> (unchanged)"),
+        "Solana's hour is flat"
+    );
 }
 
 #[actix_web::test]
@@ -103,12 +137,21 @@ async fn the_coin_table_sorts_by_every_column_both_ways() {
         ("rank", "market_cap_rank"),
     ] {
         for dir in ["asc", "desc"] {
-            let (status, html) = app.page(&format!("/?sort={key}&dir={dir}&per_page=100")).await;
+            let (status, html) = app
+                .page(&format!("/?sort={key}&dir={dir}&per_page=100"))
+                .await;
             assert_eq!(status, 200, "{key} {dir}");
             let expected = expected_order(&coins, field, dir == "desc");
             assert_eq!(listed_ids(&html), expected[..100], "sorted by {key} {dir}");
-            let sorted = if dir == "asc" { "ascending" } else { "descending" };
-            assert!(html.contains(&format!("aria-sort=\"{sorted}\"")), "the sorted column says so");
+            let sorted = if dir == "asc" {
+                "ascending"
+            } else {
+                "descending"
+            };
+            assert!(
+                html.contains(&format!("aria-sort=\"{sorted}\"")),
+                "the sorted column says so"
+            );
         }
     }
 }
@@ -118,15 +161,25 @@ async fn a_column_heading_links_to_the_other_direction_and_keeps_the_search() {
     let (_upstream, app) = listing_of(many_coins()).await;
     let (_, html) = app.page("/?q=coin&sort=price").await;
     let html = html.replace("&#38;", "&amp;");
-    assert!(html.contains("href=\"/?q=coin&amp;sort=price&amp;dir=asc\""), "price sorts ascending next");
-    assert!(html.contains("href=\"/?q=coin&amp;sort=market_cap\""), "another column starts largest first");
+    assert!(
+        html.contains("href=\"/?q=coin&amp;sort=price&amp;dir=asc\""),
+        "price sorts ascending next"
+    );
+    assert!(
+        html.contains("href=\"/?q=coin&amp;sort=market_cap\""),
+        "another column starts largest first"
+    );
 }
 
 #[actix_web::test]
 async fn the_table_pages_by_50_or_100_and_a_page_past_the_end_shows_the_last() {
     let coins = many_coins();
     let (_upstream, app) = listing_of(coins).await;
-    let ids = |from: u32, to: u32| (from..=to).map(|r| format!("coin-{r:03}")).collect::<Vec<_>>();
+    let ids = |from: u32, to: u32| {
+        (from..=to)
+            .map(|r| format!("coin-{r:03}"))
+            .collect::<Vec<_>>()
+    };
 
     let (_, first) = app.page("/").await;
     assert_eq!(listed_ids(&first), ids(1, 50));
@@ -152,7 +205,10 @@ async fn search_finds_coins_by_name_or_symbol_whatever_the_case() {
     assert_eq!(listed_ids(&html), ["ethereum"]);
     let (_, html) = app.page("/?q=%20sol%20").await;
     assert_eq!(listed_ids(&html), ["solana"]);
-    assert!(html.contains("value=\"sol\""), "the search box keeps the term");
+    assert!(
+        html.contains("value=\"sol\""),
+        "the search box keeps the term"
+    );
     let (status, html) = app.page("/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
     assert_eq!(status, 200);
     assert!(listed_ids(&html).is_empty());
@@ -196,7 +252,9 @@ async fn old_prices_carry_a_stale_banner_with_their_time() {
         let (_, html) = app.page(page).await;
         let banners = banners(&html);
         assert!(
-            banners.iter().any(|b| b.contains("Stale") && b.contains(&shared_ui::format::utc_datetime(old))),
+            banners
+                .iter()
+                .any(|b| b.contains("Stale") && b.contains(&shared_ui::format::utc_datetime(old))),
             "{page}: {banners:?}"
         );
     }
@@ -210,9 +268,18 @@ async fn the_demo_feed_fills_the_site_and_says_it_is_demo_data_on_every_page() {
     assert_eq!(status, 200);
     assert_eq!(listed_ids(&html).len(), 50);
     assert_eq!(listed_ids(&html)[0], "bitcoin");
-    for page in ["/", "/?page=2", "/coins/ethereum", "/coins/nope", "/watchlist-nope"] {
+    for page in [
+        "/",
+        "/?page=2",
+        "/coins/ethereum",
+        "/coins/nope",
+        "/watchlist-nope",
+    ] {
         let (_, html) = app.page(page).await;
-        assert!(banners(&html).iter().any(|b| b.contains("Demo data")), "{page} lacks the demo banner");
+        assert!(
+            banners(&html).iter().any(|b| b.contains("Demo data")),
+            "{page} lacks the demo banner"
+        );
     }
 }
 
@@ -248,5 +315,9 @@ async fn a_pro_key_travels_in_the_pro_header() {
     let app = spawn(env).await;
     app.snapshot_version(1).await;
     let requests = upstream.received_requests().await.unwrap_or_default();
-    assert!(requests.iter().all(|r| !r.headers.contains_key("x-cg-demo-api-key")));
+    assert!(
+        requests
+            .iter()
+            .all(|r| !r.headers.contains_key("x-cg-demo-api-key"))
+    );
 }

@@ -30,23 +30,41 @@ async fn good_then(failure: ResponseTemplate) -> (MockServer, TestApp) {
 /// Waits for a failed refresh after the good one, then checks that pages still show the
 /// good snapshot and that the failure was recorded with `recorded` in its message.
 async fn pages_keep_the_snapshot(upstream: &MockServer, app: &TestApp, recorded: &str) {
-    eventually("a failed refresh", || async { app.service.feed().status().consecutive_failures >= 1 }).await;
+    eventually("a failed refresh", || async {
+        app.service.feed().status().consecutive_failures >= 1
+    })
+    .await;
     assert!(markets_requests(upstream).await >= 2);
-    for (page, price) in [("/", "$64,231.50"), ("/coins/bitcoin", "$64,231.50"), ("/coins/ethereum?range=24h", "$3,412.55")] {
+    for (page, price) in [
+        ("/", "$64,231.50"),
+        ("/coins/bitcoin", "$64,231.50"),
+        ("/coins/ethereum?range=24h", "$3,412.55"),
+    ] {
         let (status, html) = app.page(page).await;
         assert_eq!(status, 200, "{page}");
         assert!(html.contains(price), "{page} lost the last good prices");
     }
-    assert_eq!(listed_ids(&app.page("/").await.1), ["bitcoin", "ethereum", "solana"]);
-    assert_eq!(app.service.feed().live().snapshot().version(), 1, "no snapshot replaced the good one");
+    assert_eq!(
+        listed_ids(&app.page("/").await.1),
+        ["bitcoin", "ethereum", "solana"]
+    );
+    assert_eq!(
+        app.service.feed().live().snapshot().version(),
+        1,
+        "no snapshot replaced the good one"
+    );
     let status = app.service.feed().status();
     let error = status.last_error.unwrap_or_default();
-    assert!(error.contains(recorded), "recorded {error:?}, expected it to mention {recorded:?}");
+    assert!(
+        error.contains(recorded),
+        "recorded {error:?}, expected it to mention {recorded:?}"
+    );
 }
 
 #[actix_web::test]
 async fn a_server_error_keeps_the_last_good_prices() {
-    let (upstream, app) = good_then(ResponseTemplate::new(500).set_body_string("<html>Internal error</html>")).await;
+    let (upstream, app) =
+        good_then(ResponseTemplate::new(500).set_body_string("<html>Internal error</html>")).await;
     pages_keep_the_snapshot(&upstream, &app, "HTTP 500").await;
 }
 
@@ -58,21 +76,38 @@ async fn an_unavailable_upstream_keeps_the_last_good_prices() {
 
 #[actix_web::test]
 async fn rate_limiting_keeps_the_prices_and_the_feed_waits_as_long_as_it_is_told() {
-    let body = json!({"status": {"error_code": 429, "error_message": "You've exceeded the Rate Limit."}});
-    let (upstream, app) =
-        good_then(ResponseTemplate::new(429).insert_header("Retry-After", "120").set_body_json(body)).await;
+    let body =
+        json!({"status": {"error_code": 429, "error_message": "You've exceeded the Rate Limit."}});
+    let (upstream, app) = good_then(
+        ResponseTemplate::new(429)
+            .insert_header("Retry-After", "120")
+            .set_body_json(body),
+    )
+    .await;
     pages_keep_the_snapshot(&upstream, &app, "rate limited").await;
     let status = app.service.feed().status();
-    let (failed_at, next) = (status.last_error_at.expect("a time"), status.next_attempt_at.expect("a plan"));
-    assert!(next - failed_at >= 120, "the next attempt comes after Retry-After, not sooner: {next} - {failed_at}");
-    assert_eq!(markets_requests(&upstream).await, 2, "no request while told to wait");
+    let (failed_at, next) = (
+        status.last_error_at.expect("a time"),
+        status.next_attempt_at.expect("a plan"),
+    );
+    assert!(
+        next - failed_at >= 120,
+        "the next attempt comes after Retry-After, not sooner: {next} - {failed_at}"
+    );
+    assert_eq!(
+        markets_requests(&upstream).await,
+        2,
+        "no request while told to wait"
+    );
 }
 
 #[actix_web::test]
 async fn an_html_page_from_a_proxy_keeps_the_last_good_prices() {
-    let html = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
+    let html =
+        "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
     let (upstream, app) =
-        good_then(ResponseTemplate::new(200).set_body_raw(html.as_bytes().to_vec(), "text/html")).await;
+        good_then(ResponseTemplate::new(200).set_body_raw(html.as_bytes().to_vec(), "text/html"))
+            .await;
     pages_keep_the_snapshot(&upstream, &app, "HTML").await;
 }
 
@@ -80,7 +115,8 @@ async fn an_html_page_from_a_proxy_keeps_the_last_good_prices() {
 async fn a_truncated_body_keeps_the_last_good_prices() {
     let full = three_coins().to_string();
     let cut = full.as_bytes()[..full.len() / 2].to_vec();
-    let (upstream, app) = good_then(ResponseTemplate::new(200).set_body_raw(cut, "application/json")).await;
+    let (upstream, app) =
+        good_then(ResponseTemplate::new(200).set_body_raw(cut, "application/json")).await;
     pages_keep_the_snapshot(&upstream, &app, "truncated").await;
 }
 
@@ -98,7 +134,8 @@ async fn an_empty_list_keeps_the_last_good_prices() {
 }
 
 #[actix_web::test]
-async fn nulls_missing_fields_exponents_and_roi_objects_are_read_and_a_bad_coin_keeps_its_last_figures() {
+async fn nulls_missing_fields_exponents_and_roi_objects_are_read_and_a_bad_coin_keeps_its_last_figures()
+ {
     let upstream = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v3/coins/markets"))
@@ -111,7 +148,10 @@ async fn nulls_missing_fields_exponents_and_roi_objects_are_read_and_a_bad_coin_
     list[0]["market_cap"] = Value::Null;
     list[0]["current_price"] = Value::from(6.5e4);
     list[0]["roi"] = json!({"times": 12.5, "currency": "usd", "percentage": 1250.0});
-    list[0].as_object_mut().expect("an object").remove("max_supply");
+    list[0]
+        .as_object_mut()
+        .expect("an object")
+        .remove("max_supply");
     list[1].as_object_mut().expect("an object").remove("name");
     list[2]["current_price"] = Value::from(1.234e-7);
     list[2]["sparkline_in_7d"] = Value::Null;
@@ -126,13 +166,23 @@ async fn nulls_missing_fields_exponents_and_roi_objects_are_read_and_a_bad_coin_
 
     let (status, html) = app.page("/").await;
     assert_eq!(status, 200);
-    assert_eq!(listed_ids(&html), ["bitcoin", "ethereum", "solana"], "Ethereum keeps its last figures");
+    assert_eq!(
+        listed_ids(&html),
+        ["bitcoin", "ethereum", "solana"],
+        "Ethereum keeps its last figures"
+    );
     assert!(html.contains("$65,000.00"), "an exponent price reads");
-    assert!(html.contains("$0.00000012"), "a tiny price shows its digits");
+    assert!(
+        html.contains("$0.00000012"),
+        "a tiny price shows its digits"
+    );
     assert!(html.contains("$3,412.55"), "Ethereum's last good price");
     let (status, coin) = app.page("/coins/bitcoin").await;
     assert_eq!(status, 200);
-    assert!(coin.contains("No fixed maximum"), "a missing max supply reads as none");
+    assert!(
+        coin.contains("No fixed maximum"),
+        "a missing max supply reads as none"
+    );
     let (status, _) = app.page("/coins/solana").await;
     assert_eq!(status, 200, "a coin without a sparkline still has a page");
 }
@@ -169,10 +219,19 @@ async fn a_first_start_against_a_dead_upstream_says_prices_are_coming_and_never_
         .mount(&upstream)
         .await;
     let app = spawn(coingecko_env(&upstream)).await;
-    eventually("a failed refresh", || async { app.service.feed().status().consecutive_failures >= 1 }).await;
+    eventually("a failed refresh", || async {
+        app.service.feed().status().consecutive_failures >= 1
+    })
+    .await;
     let (status, html) = app.page("/").await;
     assert_eq!(status, 200);
-    assert!(banners(&html).iter().any(|b| b.contains("not available yet")), "{:?}", banners(&html));
+    assert!(
+        banners(&html)
+            .iter()
+            .any(|b| b.contains("not available yet")),
+        "{:?}",
+        banners(&html)
+    );
     let (status, html) = app.page("/coins/bitcoin").await;
     assert_eq!(status, 503, "no coin can be shown yet");
     assert!(html.contains("<main"));
@@ -184,14 +243,26 @@ async fn a_restarted_product_shows_the_stored_snapshot_before_its_first_refresh(
     let upstream = MockServer::start().await;
     serve_markets(&upstream, three_coins()).await;
     {
-        let first = spawn_on(db.clone(), coingecko_env(&upstream), chassis::testing::common_config()).await;
+        let first = spawn_on(
+            db.clone(),
+            coingecko_env(&upstream),
+            chassis::testing::common_config(),
+        )
+        .await;
         first.snapshot_version(1).await;
         first.service.feed().stop();
     }
     let dead = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(500)).mount(&dead).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&dead)
+        .await;
     let second = spawn_on(db, coingecko_env(&dead), chassis::testing::common_config()).await;
     let (status, html) = second.page("/").await;
     assert_eq!(status, 200);
-    assert_eq!(listed_ids(&html), ["bitcoin", "ethereum", "solana"], "pages work before any refresh");
+    assert_eq!(
+        listed_ids(&html),
+        ["bitcoin", "ethereum", "solana"],
+        "pages work before any refresh"
+    );
 }

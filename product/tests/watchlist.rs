@@ -28,8 +28,11 @@ async fn watch(app: &TestApp, coin: &str) -> reqwest::Response {
     let (_, page) = app.page(&format!("/coins/{coin}")).await;
     let token = csrf_token(&page);
     let return_to = format!("/coins/{coin}");
-    app.post_form(&format!("/coins/{coin}/watch"), &[("csrf_token", &token), ("return_to", &return_to)])
-        .await
+    app.post_form(
+        &format!("/coins/{coin}/watch"),
+        &[("csrf_token", &token), ("return_to", &return_to)],
+    )
+    .await
 }
 
 #[actix_web::test]
@@ -44,12 +47,32 @@ async fn an_anonymous_visitor_is_sent_to_log_in_and_back_to_the_watchlist() {
 async fn an_anonymous_watch_leads_to_the_login_page_and_back_to_the_coin() {
     let (_upstream, app) = market().await;
     let (_, page) = app.page("/coins/bitcoin").await;
-    assert!(page.contains("href=\"/account/login?next=/coins/bitcoin\""), "the coin page offers to log in");
-    let res = app.post_form("/coins/bitcoin/watch", &[("return_to", "/coins/bitcoin?range=30d")]).await;
+    assert!(
+        page.contains("href=\"/account/login?next=/coins/bitcoin\""),
+        "the coin page offers to log in"
+    );
+    let res = app
+        .post_form(
+            "/coins/bitcoin/watch",
+            &[("return_to", "/coins/bitcoin?range=30d")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(location(&res), "/account/login?next=/coins/bitcoin%3Frange%3D30d");
-    let res = app.post_form("/coins/bitcoin/watch", &[("return_to", "https://evil.example/")]).await;
-    assert_eq!(location(&res), "/account/login", "an outside address is never a next step");
+    assert_eq!(
+        location(&res),
+        "/account/login?next=/coins/bitcoin%3Frange%3D30d"
+    );
+    let res = app
+        .post_form(
+            "/coins/bitcoin/watch",
+            &[("return_to", "https://evil.example/")],
+        )
+        .await;
+    assert_eq!(
+        location(&res),
+        "/account/login",
+        "an outside address is never a next step"
+    );
 }
 
 #[actix_web::test]
@@ -59,25 +82,41 @@ async fn a_signed_in_user_watches_a_coin_sees_it_on_the_watchlist_and_unwatches_
 
     let (_, empty) = app.page("/watchlist").await;
     assert!(empty.contains("Your watchlist is empty"));
-    assert!(empty.contains("alice"), "the header names the user from the shared session");
+    assert!(
+        empty.contains("alice"),
+        "the header names the user from the shared session"
+    );
 
     let res = watch(&app, "ethereum").await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/coins/ethereum");
     let (_, coin) = app.page("/coins/ethereum").await;
-    assert!(coin.contains("Ethereum is on your watchlist."), "a flash confirms it");
-    assert!(coin.contains("action=\"/coins/ethereum/unwatch\""), "the button now removes it");
+    assert!(
+        coin.contains("Ethereum is on your watchlist."),
+        "a flash confirms it"
+    );
+    assert!(
+        coin.contains("action=\"/coins/ethereum/unwatch\""),
+        "the button now removes it"
+    );
 
     let res = watch(&app, "bitcoin").await;
     assert_eq!(res.status(), 303);
     let (status, list) = app.page("/watchlist").await;
     assert_eq!(status, 200);
-    assert_eq!(listed_ids(&list), ["bitcoin", "ethereum"], "in rank order, like the listing");
+    assert_eq!(
+        listed_ids(&list),
+        ["bitcoin", "ethereum"],
+        "in rank order, like the listing"
+    );
     assert!(list.contains("$3,412.55"), "with the listing's columns");
 
     let token = csrf_token(&list);
     let res = app
-        .post_form("/coins/ethereum/unwatch", &[("csrf_token", &token), ("return_to", "/watchlist")])
+        .post_form(
+            "/coins/ethereum/unwatch",
+            &[("csrf_token", &token), ("return_to", "/watchlist")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/watchlist");
@@ -95,7 +134,10 @@ async fn watching_and_unwatching_twice_changes_nothing_more() {
     let token = csrf_token(&app.page("/watchlist").await.1);
     for _ in 0..2 {
         let res = app
-            .post_form("/coins/solana/unwatch", &[("csrf_token", &token), ("return_to", "/watchlist")])
+            .post_form(
+                "/coins/solana/unwatch",
+                &[("csrf_token", &token), ("return_to", "/watchlist")],
+            )
             .await;
         assert_eq!(res.status(), 303);
     }
@@ -115,7 +157,11 @@ async fn each_user_has_their_own_watchlist() {
 async fn a_missing_or_wrong_csrf_token_gets_the_styled_403_and_changes_nothing() {
     let (_upstream, app) = market().await;
     app.sign_in(9, "carol").await;
-    for fields in [vec![("return_to", "/")], vec![("csrf_token", "forged"), ("return_to", "/")], vec![("csrf_token", "")]] {
+    for fields in [
+        vec![("return_to", "/")],
+        vec![("csrf_token", "forged"), ("return_to", "/")],
+        vec![("csrf_token", "")],
+    ] {
         let res = app.post_form("/coins/bitcoin/watch", &fields).await;
         assert_eq!(res.status(), 403, "{fields:?}");
         let html = res.text().await.expect("a body");
@@ -130,9 +176,17 @@ async fn the_return_path_must_be_on_this_site() {
     app.sign_in(5, "dave").await;
     let (_, page) = app.page("/coins/bitcoin").await;
     let token = csrf_token(&page);
-    for target in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"] {
+    for target in [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
         let res = app
-            .post_form("/coins/bitcoin/watch", &[("csrf_token", &token), ("return_to", target)])
+            .post_form(
+                "/coins/bitcoin/watch",
+                &[("csrf_token", &token), ("return_to", target)],
+            )
             .await;
         assert_eq!(res.status(), 303);
         assert_eq!(location(&res), "/", "{target}");
@@ -146,7 +200,10 @@ async fn an_unknown_coin_cannot_be_watched() {
     let token = csrf_token(&app.page("/coins/bitcoin").await.1);
     for coin in ["dogecoin", "Bad%20Id"] {
         let res = app
-            .post_form(&format!("/coins/{coin}/watch"), &[("csrf_token", &token), ("return_to", "/")])
+            .post_form(
+                &format!("/coins/{coin}/watch"),
+                &[("csrf_token", &token), ("return_to", "/")],
+            )
             .await;
         assert_eq!(res.status(), 404, "{coin}");
     }

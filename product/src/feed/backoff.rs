@@ -22,7 +22,11 @@ impl Backoff {
     pub fn for_interval(interval: Duration) -> Self {
         Self {
             first: interval.min(Duration::from_secs(30)),
-            max: interval.max(interval.saturating_mul(16).min(Duration::from_secs(15 * 60))),
+            max: interval.max(
+                interval
+                    .saturating_mul(16)
+                    .min(Duration::from_secs(15 * 60)),
+            ),
         }
     }
 
@@ -45,7 +49,9 @@ mod tests {
     #[test]
     fn waits_double_with_each_failure_up_to_the_cap() {
         let backoff = Backoff::for_interval(SECS(120));
-        let waits: Vec<u64> = (1..=8).map(|n| backoff.delay(n, None, 1.0).as_secs()).collect();
+        let waits: Vec<u64> = (1..=8)
+            .map(|n| backoff.delay(n, None, 1.0).as_secs())
+            .collect();
         assert_eq!(waits, [30, 60, 120, 240, 480, 900, 900, 900]);
         assert_eq!(backoff.delay(u32::MAX, None, 1.0), SECS(900));
     }
@@ -62,8 +68,15 @@ mod tests {
     fn retry_after_is_honoured_but_capped() {
         let backoff = Backoff::for_interval(SECS(120));
         assert_eq!(backoff.delay(1, Some(SECS(600)), 0.0), SECS(600));
-        assert_eq!(backoff.delay(1, Some(SECS(5)), 0.0), SECS(15), "a short Retry-After does not shorten the backoff");
-        assert_eq!(backoff.delay(1, Some(SECS(86_400 * 365)), 0.0), MAX_RETRY_AFTER);
+        assert_eq!(
+            backoff.delay(1, Some(SECS(5)), 0.0),
+            SECS(15),
+            "a short Retry-After does not shorten the backoff"
+        );
+        assert_eq!(
+            backoff.delay(1, Some(SECS(86_400 * 365)), 0.0),
+            MAX_RETRY_AFTER
+        );
     }
 
     #[test]

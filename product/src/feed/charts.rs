@@ -70,15 +70,30 @@ impl Charts {
     /// `coin`'s prices over `range`, ending at its current price. Seven days come straight
     /// from the snapshot's sparkline (no database read, so the default chart survives a
     /// database outage); 24 hours prefer the finer stored history.
-    pub async fn chart(self: &Arc<Self>, coin: &Coin, range: ChartRange, as_of: i64) -> Result<ChartData, DbError> {
+    pub async fn chart(
+        self: &Arc<Self>,
+        coin: &Coin,
+        range: ChartRange,
+        as_of: i64,
+    ) -> Result<ChartData, DbError> {
         let end = coin.last_updated.unwrap_or(as_of).min(as_of);
         let since = end - range.seconds();
-        let sparkline = || ending_at_price(Series::hourly_ending_at(&coin.sparkline_7d, end).since(since), coin, end);
+        let sparkline = || {
+            ending_at_price(
+                Series::hourly_ending_at(&coin.sparkline_7d, end).since(since),
+                coin,
+                end,
+            )
+        };
         if range == ChartRange::Week {
             return Ok(ChartData::Ready(sparkline()));
         }
         let id = coin.id.clone();
-        let history = match self.pool.run(move |conn| store::history::read(conn, &id, since)).await {
+        let history = match self
+            .pool
+            .run(move |conn| store::history::read(conn, &id, since))
+            .await
+        {
             Ok(history) => history,
             Err(err) if range.within_sparkline() => {
                 log::warn!(coin = coin.id.as_str(); "price history unavailable; charting the sparkline: {err}");
@@ -93,13 +108,20 @@ impl Charts {
             return Ok(ChartData::Ready(sparkline()));
         }
         let id = coin.id.clone();
-        let cached = self.pool.run(move |conn| store::chart_cache::get(conn, &id, range)).await?;
+        let cached = self
+            .pool
+            .run(move |conn| store::chart_cache::get(conn, &id, range))
+            .await?;
         match cached {
             Some(cached) => {
                 if now_unix() - cached.fetched_at >= time_to_live(range) {
                     self.fetch_in_background(coin.id.clone(), range);
                 }
-                Ok(ChartData::Ready(ending_at_price(cached.series.since(since), coin, end)))
+                Ok(ChartData::Ready(ending_at_price(
+                    cached.series.since(since),
+                    coin,
+                    end,
+                )))
             }
             None => {
                 self.fetch_in_background(coin.id.clone(), range);
@@ -142,7 +164,9 @@ impl Charts {
             Ok(Ok(series)) => series.thinned(MAX_CACHED_POINTS),
             Ok(Err(err)) => {
                 if let Some(wait) = err.retry_after() {
-                    self.gate.close_until(now_unix() + i64::try_from(wait.as_secs()).unwrap_or(i64::MAX));
+                    self.gate.close_until(
+                        now_unix() + i64::try_from(wait.as_secs()).unwrap_or(i64::MAX),
+                    );
                 }
                 log::warn!(coin = id.as_str(), range = range.as_str(); "could not fetch a price chart: {err}");
                 return;

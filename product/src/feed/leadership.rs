@@ -25,10 +25,10 @@ struct HeldLock(Option<Pooled>);
 
 impl Drop for HeldLock {
     fn drop(&mut self) {
-        if let Some(mut conn) = self.0.take() {
-            if let DbConnection::Postgresql(c) = &mut *conn {
-                let _ = diesel::sql_query("SELECT pg_advisory_unlock_all()").execute(c);
-            }
+        if let Some(mut conn) = self.0.take()
+            && let DbConnection::Postgresql(c) = &mut *conn
+        {
+            let _ = diesel::sql_query("SELECT pg_advisory_unlock_all()").execute(c);
         }
     }
 }
@@ -41,7 +41,11 @@ struct Answer {
 
 impl Leadership {
     pub fn new(pool: DbPool, key: i64) -> Self {
-        Self { pool, key, held: None }
+        Self {
+            pool,
+            key,
+            held: None,
+        }
     }
 
     /// Whether this process should refresh now: it holds the lock (and its connection still
@@ -75,7 +79,9 @@ fn still_alive(lock: &mut HeldLock) -> bool {
     match diesel::sql_query("SELECT true AS answer").get_result::<Answer>(c) {
         Ok(_) => true,
         Err(err) => {
-            log::warn!("the market refresher's lock connection failed; giving up leadership: {err}");
+            log::warn!(
+                "the market refresher's lock connection failed; giving up leadership: {err}"
+            );
             false
         }
     }
@@ -93,7 +99,9 @@ fn try_take(pool: &DbPool, key: i64) -> Option<HeldLock> {
         return None;
     };
     // `key` is our own constant, not input.
-    match diesel::sql_query(format!("SELECT pg_try_advisory_lock({key}) AS answer")).get_result::<Answer>(c) {
+    match diesel::sql_query(format!("SELECT pg_try_advisory_lock({key}) AS answer"))
+        .get_result::<Answer>(c)
+    {
         Ok(Answer { answer: true }) => Some(HeldLock(Some(conn))),
         Ok(Answer { answer: false }) => None,
         Err(err) => {

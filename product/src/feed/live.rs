@@ -38,9 +38,13 @@ impl LiveMarket {
     pub fn publish(&self, snapshot: Snapshot) {
         let version = snapshot.version();
         let next = Arc::new(snapshot);
-        let previous = self
-            .current
-            .rcu(|current| if current.version() < version { Arc::clone(&next) } else { Arc::clone(current) });
+        let previous = self.current.rcu(|current| {
+            if current.version() < version {
+                Arc::clone(&next)
+            } else {
+                Arc::clone(current)
+            }
+        });
         if previous.version() < version {
             self.versions.send_replace(version);
         }
@@ -97,8 +101,8 @@ impl BannerSource for LiveMarket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::market::coin::sample;
     use crate::market::MarketData;
+    use crate::market::coin::sample;
 
     fn snapshot(version: u64, source: SourceKind, as_of: i64) -> Snapshot {
         Snapshot::new(
@@ -110,7 +114,11 @@ mod tests {
 
     #[test]
     fn versions_never_go_back() {
-        let live = LiveMarket::new(Snapshot::empty(SourceKind::Demo), SourceKind::Demo, Duration::from_secs(600));
+        let live = LiveMarket::new(
+            Snapshot::empty(SourceKind::Demo),
+            SourceKind::Demo,
+            Duration::from_secs(600),
+        );
         live.publish(snapshot(2, SourceKind::Demo, 0));
         live.publish(snapshot(1, SourceKind::Demo, 0));
         assert_eq!(live.snapshot().version(), 2);
@@ -120,15 +128,27 @@ mod tests {
     #[test]
     fn banners_say_demo_stale_or_not_yet_loaded() {
         let now = 1_800_000_000;
-        let live = LiveMarket::new(Snapshot::empty(SourceKind::CoinGecko), SourceKind::CoinGecko, Duration::from_secs(600));
-        let kinds = |live: &LiveMarket| live.banners_at(now).iter().map(|b| b.kind).collect::<Vec<_>>();
+        let live = LiveMarket::new(
+            Snapshot::empty(SourceKind::CoinGecko),
+            SourceKind::CoinGecko,
+            Duration::from_secs(600),
+        );
+        let kinds = |live: &LiveMarket| {
+            live.banners_at(now)
+                .iter()
+                .map(|b| b.kind)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(kinds(&live), [BannerKind::Warning]);
         live.publish(snapshot(1, SourceKind::CoinGecko, now - 60));
         assert!(kinds(&live).is_empty());
         live.publish(snapshot(2, SourceKind::CoinGecko, now - 3600));
         assert_eq!(kinds(&live), [BannerKind::Stale]);
         let stale = &live.banners_at(now)[0].message;
-        assert!(stale.contains("as of 2027-01-15 07:00 UTC (60 minutes ago)"), "{stale}");
+        assert!(
+            stale.contains("as of 2027-01-15 07:00 UTC (60 minutes ago)"),
+            "{stale}"
+        );
         live.publish(snapshot(3, SourceKind::Demo, now));
         assert_eq!(kinds(&live), [BannerKind::Demo]);
     }

@@ -117,10 +117,10 @@ impl Feed {
 
     /// Stops the refresher; pages keep serving the last snapshot. A leader gives up its lock.
     pub fn stop(&self) {
-        if let Ok(mut task) = self.task.lock() {
-            if let Some(task) = task.take() {
-                task.abort();
-            }
+        if let Ok(mut task) = self.task.lock()
+            && let Some(task) = task.take()
+        {
+            task.abort();
         }
     }
 }

@@ -47,7 +47,8 @@ impl Refresher {
     pub async fn run(self) {
         let mut leadership = Leadership::new(self.pool.clone(), REFRESHER_LOCK_KEY);
         let backoff = Backoff::for_interval(self.interval);
-        let follow_every = (self.interval / 4).clamp(Duration::from_secs(1), Duration::from_secs(30));
+        let follow_every =
+            (self.interval / 4).clamp(Duration::from_secs(1), Duration::from_secs(30));
         let mut leading = false;
         let mut failures: u32 = 0;
         let mut next_refresh_at: i64 = 0;
@@ -86,7 +87,9 @@ impl Refresher {
                                 _ => None,
                             };
                             if let Some(wait) = retry_after {
-                                self.gate.close_until(now + secs(wait.min(super::backoff::MAX_RETRY_AFTER)));
+                                self.gate.close_until(
+                                    now + secs(wait.min(super::backoff::MAX_RETRY_AFTER)),
+                                );
                             }
                             let delay = backoff.delay(failures, retry_after, rand::random::<f64>());
                             next_refresh_at = now + secs(delay).max(1);
@@ -94,12 +97,17 @@ impl Refresher {
                                 failures = failures, retry_in_secs = next_refresh_at - now;
                                 "market refresh failed; keeping the last good snapshot: {err}"
                             );
-                            self.record_error(&err.to_string(), now, failures, next_refresh_at).await;
+                            self.record_error(&err.to_string(), now, failures, next_refresh_at)
+                                .await;
                         }
                     }
                 }
-                Duration::from_secs(u64::try_from(next_refresh_at - now_unix()).unwrap_or(0).max(1))
-                    .min(self.interval.max(Duration::from_secs(1)))
+                Duration::from_secs(
+                    u64::try_from(next_refresh_at - now_unix())
+                        .unwrap_or(0)
+                        .max(1),
+                )
+                .min(self.interval.max(Duration::from_secs(1)))
             } else {
                 self.follow().await;
                 follow_every
@@ -128,7 +136,10 @@ impl Refresher {
             .filter_map(|coin| {
                 let price = coin.price?;
                 let at = coin.last_updated.unwrap_or(now).min(now);
-                Some(HistoryRow::new(&coin.id, crate::market::PricePoint { at, price }))
+                Some(HistoryRow::new(
+                    &coin.id,
+                    crate::market::PricePoint { at, price },
+                ))
             })
             .collect();
         let ids: Vec<CoinId> = snapshot.coins().iter().map(|c| c.id.clone()).collect();
@@ -136,7 +147,11 @@ impl Refresher {
         self.live.publish(snapshot);
 
         // History is secondary: a failure here is logged, and the snapshot stands.
-        if let Err(err) = self.pool.run(move |conn| store::history::append(conn, &history)).await {
+        if let Err(err) = self
+            .pool
+            .run(move |conn| store::history::append(conn, &history))
+            .await
+        {
             log::warn!("could not append price history: {err}");
         }
         if !*backfilled {
@@ -186,7 +201,10 @@ impl Refresher {
                     return Ok(false);
                 }
                 store::history::prune(conn, now, last)?;
-                store::chart_cache::delete_fetched_before(conn, now - super::charts::CACHE_KEEP_SECS)?;
+                store::chart_cache::delete_fetched_before(
+                    conn,
+                    now - super::charts::CACHE_KEEP_SECS,
+                )?;
                 store::feed_state::record_pruned(conn, now)?;
                 Ok(true)
             })

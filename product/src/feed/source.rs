@@ -13,7 +13,11 @@ pub trait MarketSource: Send + Sync + 'static {
     fn markets(&self) -> BoxFuture<'_, Result<MarketData, FetchError>>;
 
     /// A coin's prices over `range`.
-    fn market_chart<'a>(&'a self, id: &'a CoinId, range: ChartRange) -> BoxFuture<'a, Result<Series, FetchError>>;
+    fn market_chart<'a>(
+        &'a self,
+        id: &'a CoinId,
+        range: ChartRange,
+    ) -> BoxFuture<'a, Result<Series, FetchError>>;
 
     /// History the source can give for free, without a request (the demo's generated past):
     /// points after `after` (unix seconds, per coin) up to `now`. Remote sources have none.

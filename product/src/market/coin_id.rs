@@ -23,9 +23,9 @@ impl CoinId {
             .as_bytes()
             .first()
             .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        let valid_rest = raw
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'));
+        let valid_rest = raw.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
         if valid_first && valid_rest && raw.len() <= Self::MAX_LEN {
             Ok(Self(raw.to_owned()))
         } else {
@@ -64,7 +64,16 @@ mod tests {
 
     #[test]
     fn real_coingecko_ids_parse() {
-        for id in ["bitcoin", "usd-coin", "wrapped-steth", "0x", "1inch", "crypto-com-chain", "bridged_usdc", "a.b"] {
+        for id in [
+            "bitcoin",
+            "usd-coin",
+            "wrapped-steth",
+            "0x",
+            "1inch",
+            "crypto-com-chain",
+            "bridged_usdc",
+            "a.b",
+        ] {
             assert_eq!(CoinId::parse(id).expect(id).as_str(), id);
         }
     }
@@ -72,10 +81,25 @@ mod tests {
     #[test]
     fn anything_that_could_escape_a_path_or_query_is_refused() {
         for bad in [
-            "", ".", "..", "-x", "Bitcoin", "bit coin", "bit/coin", "bit%2Fcoin", "bit?coin", "bit\ncoin", "бит",
-            "<script>", "a\\b",
+            "",
+            ".",
+            "..",
+            "-x",
+            "Bitcoin",
+            "bit coin",
+            "bit/coin",
+            "bit%2Fcoin",
+            "bit?coin",
+            "bit\ncoin",
+            "бит",
+            "<script>",
+            "a\\b",
         ] {
-            assert_eq!(CoinId::parse(bad), Err(InvalidCoinId), "{bad:?} was accepted");
+            assert_eq!(
+                CoinId::parse(bad),
+                Err(InvalidCoinId),
+                "{bad:?} was accepted"
+            );
         }
         assert!(CoinId::parse(&"a".repeat(100)).is_ok());
         assert!(CoinId::parse(&"a".repeat(101)).is_err());

@@ -127,7 +127,9 @@ impl SearchTerm {
 /// Why a listing URL could not be understood; each names the parameter and what it takes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ListingQueryError {
-    #[error("The sort column {0:?} does not exist. Sort by one of: rank, name, price, change_1h, change_24h, change_7d, market_cap, volume, supply.")]
+    #[error(
+        "The sort column {0:?} does not exist. Sort by one of: rank, name, price, change_1h, change_24h, change_7d, market_cap, volume, supply."
+    )]
     UnknownSort(String),
     #[error("The sort direction {0:?} does not exist. Use asc or desc.")]
     UnknownDirection(String),
@@ -166,7 +168,8 @@ impl ListingQuery {
     /// Parses `sort`, `dir`, `page`, `per_page` and `q` from a query string. Empty values
     /// count as absent and other parameters are ignored (links carry tracking tags).
     pub fn parse(query_string: &str) -> Result<Self, ListingQueryError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string).unwrap_or_default();
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(query_string).unwrap_or_default();
         let get = |name: &str| {
             pairs
                 .iter()
@@ -175,7 +178,8 @@ impl ListingQuery {
         };
         let mut query = Self::default();
         if let Some(raw) = get("sort") {
-            query.sort = SortKey::parse(raw).ok_or_else(|| ListingQueryError::UnknownSort(clip(raw)))?;
+            query.sort =
+                SortKey::parse(raw).ok_or_else(|| ListingQueryError::UnknownSort(clip(raw)))?;
         }
         query.direction = match get("dir") {
             None => query.sort.natural_direction(),
@@ -191,7 +195,8 @@ impl ListingQuery {
                 .ok_or_else(|| ListingQueryError::BadPage(clip(raw)))?;
         }
         if let Some(raw) = get("per_page") {
-            query.page_size = PageSize::parse(raw).ok_or_else(|| ListingQueryError::BadPageSize(clip(raw)))?;
+            query.page_size =
+                PageSize::parse(raw).ok_or_else(|| ListingQueryError::BadPageSize(clip(raw)))?;
         }
         if let Some(raw) = get("q") {
             if raw.chars().count() > SearchTerm::MAX_CHARS {
@@ -283,7 +288,11 @@ pub struct ListingPage<'a> {
 /// The coins of `snapshot` that `query` asks for.
 pub fn select<'a>(snapshot: &'a Snapshot, query: &ListingQuery) -> ListingPage<'a> {
     let mut coins: Vec<&Coin> = match &query.search {
-        Some(term) => snapshot.coins().iter().filter(|c| c.matches(&term.lower)).collect(),
+        Some(term) => snapshot
+            .coins()
+            .iter()
+            .filter(|c| c.matches(&term.lower))
+            .collect(),
         None => snapshot.coins().iter().collect(),
     };
     // A stable sort over the snapshot's rank order: ties keep rank order in both directions.
@@ -308,7 +317,11 @@ fn compare(a: &Coin, b: &Coin, key: SortKey, direction: Direction) -> Ordering {
     let ordered = |x: Option<f64>, y: Option<f64>| match (x, y) {
         (Some(x), Some(y)) => {
             let ord = x.total_cmp(&y);
-            if direction == Direction::Desc { ord.reverse() } else { ord }
+            if direction == Direction::Desc {
+                ord.reverse()
+            } else {
+                ord
+            }
         }
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
@@ -318,7 +331,11 @@ fn compare(a: &Coin, b: &Coin, key: SortKey, direction: Direction) -> Ordering {
         SortKey::Rank => ordered(a.rank.map(f64::from), b.rank.map(f64::from)),
         SortKey::Name => {
             let ord = a.name.to_lowercase().cmp(&b.name.to_lowercase());
-            if direction == Direction::Desc { ord.reverse() } else { ord }
+            if direction == Direction::Desc {
+                ord.reverse()
+            } else {
+                ord
+            }
         }
         SortKey::Price => ordered(a.price, b.price),
         SortKey::Change1h => ordered(a.change_1h, b.change_1h),
@@ -346,11 +363,7 @@ mod tests {
                 c
             })
             .collect();
-        Snapshot::new(
-            1,
-            SourceKind::Demo,
-            MarketData::new(coins, None, 0),
-        )
+        Snapshot::new(1, SourceKind::Demo, MarketData::new(coins, None, 0))
     }
 
     fn ids(page: &ListingPage<'_>) -> Vec<String> {
@@ -371,7 +384,10 @@ mod tests {
     #[test]
     fn a_page_past_the_end_shows_the_last_page() {
         let s = snapshot(120);
-        let page = select(&s, &ListingQuery::parse("page=99&per_page=100").expect("valid"));
+        let page = select(
+            &s,
+            &ListingQuery::parse("page=99&per_page=100").expect("valid"),
+        );
         assert_eq!(page.page, 2);
         assert_eq!(ids(&page).len(), 20);
     }
@@ -380,19 +396,35 @@ mod tests {
     fn missing_figures_sort_last_in_both_directions() {
         let s = snapshot(20);
         for dir in ["asc", "desc"] {
-            let page = select(&s, &ListingQuery::parse(&format!("sort=price&dir={dir}")).expect("valid"));
+            let page = select(
+                &s,
+                &ListingQuery::parse(&format!("sort=price&dir={dir}")).expect("valid"),
+            );
             let last_two = &ids(&page)[18..];
             assert_eq!(last_two, ["coin10", "coin20"], "{dir}");
         }
         let page = select(&s, &ListingQuery::parse("sort=price").expect("valid"));
-        assert_eq!(page.coins[0].id.as_str(), "coin19", "figures sort largest first by default");
+        assert_eq!(
+            page.coins[0].id.as_str(),
+            "coin19",
+            "figures sort largest first by default"
+        );
     }
 
     #[test]
     fn search_matches_case_insensitively_and_pages_over_the_matches() {
         let s = snapshot(120);
-        let page = select(&s, &ListingQuery::parse("q=%20COIN%2011%20").expect("valid"));
-        assert_eq!(ids(&page), ["coin11", "coin110", "coin111", "coin112", "coin113", "coin114", "coin115", "coin116", "coin117", "coin118", "coin119"]);
+        let page = select(
+            &s,
+            &ListingQuery::parse("q=%20COIN%2011%20").expect("valid"),
+        );
+        assert_eq!(
+            ids(&page),
+            [
+                "coin11", "coin110", "coin111", "coin112", "coin113", "coin114", "coin115",
+                "coin116", "coin117", "coin118", "coin119"
+            ]
+        );
         assert_eq!(page.matches, 11);
         let none = select(&s, &ListingQuery::parse("q=zzz").expect("valid"));
         assert_eq!((none.matches, none.page, none.page_count), (0, 1, 1));
@@ -401,17 +433,29 @@ mod tests {
     #[test]
     fn malformed_values_are_refused_by_name() {
         for (qs, err) in [
-            ("sort=colour", ListingQueryError::UnknownSort("colour".into())),
+            (
+                "sort=colour",
+                ListingQueryError::UnknownSort("colour".into()),
+            ),
             ("dir=up", ListingQueryError::UnknownDirection("up".into())),
             ("page=0", ListingQueryError::BadPage("0".into())),
             ("page=-1", ListingQueryError::BadPage("-1".into())),
-            ("page=99999999999", ListingQueryError::BadPage("99999999999".into())),
-            ("per_page=10000", ListingQueryError::BadPageSize("10000".into())),
+            (
+                "page=99999999999",
+                ListingQueryError::BadPage("99999999999".into()),
+            ),
+            (
+                "per_page=10000",
+                ListingQueryError::BadPageSize("10000".into()),
+            ),
             ("per_page=20", ListingQueryError::BadPageSize("20".into())),
         ] {
             assert_eq!(ListingQuery::parse(qs), Err(err), "{qs}");
         }
-        assert_eq!(ListingQuery::parse(&format!("q={}", "x".repeat(51))), Err(ListingQueryError::SearchTooLong));
+        assert_eq!(
+            ListingQuery::parse(&format!("q={}", "x".repeat(51))),
+            Err(ListingQueryError::SearchTooLong)
+        );
         assert!(ListingQuery::parse("utm_source=news&sort=&page=").is_ok());
     }
 
@@ -419,8 +463,14 @@ mod tests {
     fn links_keep_the_view_and_leave_out_defaults() {
         let q = ListingQuery::parse("q=a%26b&sort=price&per_page=100&page=2").expect("valid");
         assert_eq!(q.page_href(3), "/?q=a%26b&sort=price&per_page=100&page=3");
-        assert_eq!(q.sort_href(SortKey::Price), "/?q=a%26b&sort=price&dir=asc&per_page=100");
-        assert_eq!(q.sort_href(SortKey::Name), "/?q=a%26b&sort=name&per_page=100");
+        assert_eq!(
+            q.sort_href(SortKey::Price),
+            "/?q=a%26b&sort=price&dir=asc&per_page=100"
+        );
+        assert_eq!(
+            q.sort_href(SortKey::Name),
+            "/?q=a%26b&sort=name&per_page=100"
+        );
         assert_eq!(ListingQuery::default().href(|_| {}), "/");
         assert_eq!(q.aria_sort(SortKey::Price), Some("descending"));
         assert_eq!(q.aria_sort(SortKey::Rank), None);

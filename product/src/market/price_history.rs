@@ -134,7 +134,9 @@ impl Series {
         }
         let (low, high) = self.extreme_indices().unwrap_or((0, 0));
         let step = (n - 1) as f64 / (max - 3) as f64;
-        let mut keep: Vec<usize> = (0..max - 2).map(|i| ((i as f64 * step).round() as usize).min(n - 1)).collect();
+        let mut keep: Vec<usize> = (0..max - 2)
+            .map(|i| ((i as f64 * step).round() as usize).min(n - 1))
+            .collect();
         keep.extend([low, high, n - 1]);
         keep.sort_unstable();
         keep.dedup();
@@ -169,7 +171,11 @@ mod tests {
     use super::*;
 
     fn series(prices: &[(i64, f64)]) -> Series {
-        prices.iter().map(|&(at, price)| PricePoint { at, price }).collect::<Vec<_>>().into()
+        prices
+            .iter()
+            .map(|&(at, price)| PricePoint { at, price })
+            .collect::<Vec<_>>()
+            .into()
     }
 
     #[test]
@@ -182,21 +188,50 @@ mod tests {
 
     #[test]
     fn a_series_is_ordered_finite_and_without_repeated_moments() {
-        let s = series(&[(3, 1.0), (1, f64::NAN), (2, 2.0), (2, 9.0), (4, -1.0), (5, f64::INFINITY)]);
-        assert_eq!(s.points(), [PricePoint { at: 2, price: 2.0 }, PricePoint { at: 3, price: 1.0 }]);
+        let s = series(&[
+            (3, 1.0),
+            (1, f64::NAN),
+            (2, 2.0),
+            (2, 9.0),
+            (4, -1.0),
+            (5, f64::INFINITY),
+        ]);
+        assert_eq!(
+            s.points(),
+            [
+                PricePoint { at: 2, price: 2.0 },
+                PricePoint { at: 3, price: 1.0 }
+            ]
+        );
     }
 
     #[test]
     fn a_sparkline_becomes_hourly_points_ending_at_its_update() {
         let s = Series::hourly_ending_at(&[1.0, 2.0, 3.0], 10_800);
-        assert_eq!(s.points().iter().map(|p| p.at).collect::<Vec<_>>(), [3600, 7200, 10_800]);
+        assert_eq!(
+            s.points().iter().map(|p| p.at).collect::<Vec<_>>(),
+            [3600, 7200, 10_800]
+        );
         assert!(s.covers(3600, 0));
         assert!(!s.covers(0, 3599));
     }
 
     #[test]
     fn thinning_keeps_the_ends_and_the_extremes() {
-        let points: Vec<(i64, f64)> = (0..1000).map(|i| (i, if i == 333 { 1e6 } else if i == 777 { -0.0 } else { 5.0 })).collect();
+        let points: Vec<(i64, f64)> = (0..1000)
+            .map(|i| {
+                (
+                    i,
+                    if i == 333 {
+                        1e6
+                    } else if i == 777 {
+                        -0.0
+                    } else {
+                        5.0
+                    },
+                )
+            })
+            .collect();
         let s = series(&points);
         let thin = s.thinned(100);
         assert!(thin.points().len() <= 100);

@@ -162,7 +162,9 @@ impl Snapshot {
             by_id.insert(coin.id.clone(), by_id.len());
             true
         });
-        let global = data.global.unwrap_or_else(|| GlobalFigures::from_listed(&coins));
+        let global = data
+            .global
+            .unwrap_or_else(|| GlobalFigures::from_listed(&coins));
         Self {
             version,
             as_of: Some(data.as_of),
@@ -207,8 +209,9 @@ impl Snapshot {
     /// Whether the prices are older than `max_age_secs` at `now` (an empty snapshot is not
     /// stale: it has no prices to be wrong about).
     pub fn is_stale(&self, now: i64, max_age_secs: u64) -> bool {
-        self.as_of
-            .is_some_and(|as_of| now.saturating_sub(as_of) > i64::try_from(max_age_secs).unwrap_or(i64::MAX))
+        self.as_of.is_some_and(|as_of| {
+            now.saturating_sub(as_of) > i64::try_from(max_age_secs).unwrap_or(i64::MAX)
+        })
     }
 }
 
@@ -227,7 +230,10 @@ mod tests {
         eth.rank = Some(2);
         let previous = Snapshot::new(1, SourceKind::CoinGecko, data(vec![sample("bitcoin"), eth]));
         let mut next = data(vec![sample("bitcoin")]);
-        next.unreadable = vec![CoinId::parse("ethereum").expect("id"), CoinId::parse("gone").expect("id")];
+        next.unreadable = vec![
+            CoinId::parse("ethereum").expect("id"),
+            CoinId::parse("gone").expect("id"),
+        ];
         assert_eq!(next.keep_unreadable_from(&previous), 1);
         let ids: Vec<&str> = next.coins.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["bitcoin", "ethereum"]);
@@ -247,7 +253,12 @@ mod tests {
         let snapshot = Snapshot::new(7, SourceKind::Demo, data(vec![d, a, c, b, dup]));
         let ids: Vec<_> = snapshot.coins().iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["bbb", "aaa", "ccc", "ddd"]);
-        assert_eq!(snapshot.coin(&CoinId::parse("bbb").expect("id")).and_then(|c| c.rank), Some(1));
+        assert_eq!(
+            snapshot
+                .coin(&CoinId::parse("bbb").expect("id"))
+                .and_then(|c| c.rank),
+            Some(1)
+        );
         assert_eq!(snapshot.version(), 7);
     }
 

@@ -12,6 +12,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(listing::get::listing_page))
         .route("/coins/{id}", web::get().to(coin::get::coin_page))
         .route("/coins/{id}/watch", web::post().to(watchlist::watch::watch))
-        .route("/coins/{id}/unwatch", web::post().to(watchlist::unwatch::unwatch))
+        .route(
+            "/coins/{id}/unwatch",
+            web::post().to(watchlist::unwatch::unwatch),
+        )
         .route("/watchlist", web::get().to(watchlist::get::watchlist_page));
 }

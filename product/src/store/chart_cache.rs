@@ -13,7 +13,11 @@ pub struct CachedChart {
     pub fetched_at: i64,
 }
 
-pub fn get(conn: &mut DbConnection, id: &CoinId, range: ChartRange) -> Result<Option<CachedChart>, DbError> {
+pub fn get(
+    conn: &mut DbConnection,
+    id: &CoinId,
+    range: ChartRange,
+) -> Result<Option<CachedChart>, DbError> {
     let row: Option<(String, i64)> = chart_cache::table
         .find((id.as_str(), range.as_str()))
         .select((chart_cache::payload, chart_cache::fetched_at))
@@ -26,7 +30,12 @@ pub fn get(conn: &mut DbConnection, id: &CoinId, range: ChartRange) -> Result<Op
     }))
 }
 
-pub fn put(conn: &mut DbConnection, id: &CoinId, range: ChartRange, chart: &CachedChart) -> Result<(), DbError> {
+pub fn put(
+    conn: &mut DbConnection,
+    id: &CoinId,
+    range: ChartRange,
+    chart: &CachedChart,
+) -> Result<(), DbError> {
     let payload = serde_json::to_string(&chart.series)
         .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
@@ -46,5 +55,8 @@ pub fn put(conn: &mut DbConnection, id: &CoinId, range: ChartRange, chart: &Cach
 
 /// Drops cached charts fetched before `cutoff` (coins that left the listing, mostly).
 pub fn delete_fetched_before(conn: &mut DbConnection, cutoff: i64) -> Result<usize, DbError> {
-    Ok(diesel::delete(chart_cache::table.filter(chart_cache::fetched_at.lt(cutoff))).execute(conn)?)
+    Ok(
+        diesel::delete(chart_cache::table.filter(chart_cache::fetched_at.lt(cutoff)))
+            .execute(conn)?,
+    )
 }

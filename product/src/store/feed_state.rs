@@ -37,7 +37,10 @@ const MAX_ERROR_CHARS: usize = 500;
 pub fn record_error(conn: &mut DbConnection, message: &str, at: i64) -> Result<(), DbError> {
     let message: String = message.chars().take(MAX_ERROR_CHARS).collect();
     diesel::update(feed_state::table.find(1))
-        .set((feed_state::last_error.eq(message), feed_state::last_error_at.eq(at)))
+        .set((
+            feed_state::last_error.eq(message),
+            feed_state::last_error_at.eq(at),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -56,7 +56,10 @@ pub fn latest_per_coin(conn: &mut DbConnection) -> Result<HashMap<String, i64>, 
         .group_by(price_points::coin_id)
         .select((price_points::coin_id, diesel::dsl::max(price_points::ts)))
         .load(conn)?;
-    Ok(rows.into_iter().filter_map(|(id, ts)| Some((id, ts?))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, ts)| Some((id, ts?)))
+        .collect())
 }
 
 /// A coin's points since `since`, oldest first.
@@ -100,6 +103,93 @@ pub fn prune(conn: &mut DbConnection, now: i64, last_pruned: Option<i64>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chassis::testing::TestDatabase;
+
+    const NOW: i64 = 1_795_500_000;
+
+    async fn database() -> (TestDatabase, chassis::db::DbPool) {
+        let db = TestDatabase::new("history");
+        let pool = chassis::db::connect_and_migrate("DATABASE_URL", &db.url, crate::MIGRATIONS, 2)
+            .await
+            .expect("a database");
+        (db, pool)
+    }
+
+    fn rows(id: &CoinId, from: i64, to: i64, step: i64) -> Vec<HistoryRow> {
+        (0..)
+            .map(|i| from + i * step)
+            .take_while(|t| *t <= to)
+            .map(|at| {
+                HistoryRow::new(
+                    id,
+                    PricePoint {
+                        at,
+                        price: at as f64,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[actix_web::test]
+    async fn retention_thins_history_with_age_on_either_backend() {
+        let (_db, pool) = database().await;
+        let id = CoinId::parse("bitcoin").expect("id");
+        let mut all = rows(&id, NOW - 60 * DAY, NOW, 600);
+        all.push(HistoryRow::new(
+            &id,
+            PricePoint {
+                at: NOW - 401 * DAY,
+                price: 1.0,
+            },
+        ));
+        let id2 = id.clone();
+        let counts = pool
+            .run(move |conn| {
+                let added = append(conn, &all)?;
+                let again = append(conn, &all[..10])?;
+                prune(conn, NOW, None)?;
+                let kept = read(conn, &id2, NOW - 500 * DAY)?;
+                Ok((added, again, kept))
+            })
+            .await
+            .expect("the queries run");
+        let (added, again, kept) = counts;
+        assert_eq!(again, 0, "a stored moment is not added twice");
+        assert!(added > 8000);
+        let points = kept.points();
+        let count =
+            |from: i64, to: i64| points.iter().filter(|p| p.at >= from && p.at < to).count() as i64;
+        assert_eq!(
+            count(NOW - 2 * DAY + 1, NOW + 1),
+            2 * 144,
+            "every point of the last two days"
+        );
+        let hourly = count(NOW - 35 * DAY, NOW - 2 * DAY);
+        assert!(
+            (33 * 24 - 1..=33 * 24 + 1).contains(&hourly),
+            "one an hour up to 35 days: {hourly}"
+        );
+        let daily = count(NOW - 61 * DAY, NOW - 35 * DAY);
+        assert!((25..=27).contains(&daily), "one a day beyond: {daily}");
+        assert_eq!(
+            count(i64::MIN, NOW - 400 * DAY),
+            0,
+            "nothing older than 400 days"
+        );
+
+        // A later run only looks at what aged since, and keeps the thinned points thinned.
+        let id3 = id.clone();
+        let after = pool
+            .run(move |conn| {
+                prune(conn, NOW + 3600, Some(NOW))?;
+                read(conn, &id3, NOW - 500 * DAY)
+            })
+            .await
+            .expect("the queries run");
+        assert!(after.points().len() < points.len());
+        assert!(after.points().len() >= points.len() - 6);
+    }
 
     #[test]
     fn tiers_get_coarser_with_age() {

@@ -28,10 +28,13 @@ const INSERT_CHUNK: usize = 2_000;
 macro_rules! insert_ignoring_duplicates {
     ($conn:expr, $table:expr, $values:expr) => {
         match $conn {
-            chassis::db::DbConnection::Postgresql(c) => {
-                diesel::insert_into($table).values($values).on_conflict_do_nothing().execute(c)
-            }
-            chassis::db::DbConnection::Sqlite(c) => diesel::insert_or_ignore_into($table).values($values).execute(c),
+            chassis::db::DbConnection::Postgresql(c) => diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+                .execute(c),
+            chassis::db::DbConnection::Sqlite(c) => diesel::insert_or_ignore_into($table)
+                .values($values)
+                .execute(c),
         }
     };
 }

@@ -19,7 +19,12 @@ struct NewCoinRow {
 ///
 /// Price history and cached charts from another source are dropped in the same transaction:
 /// demo prices must never end up in a chart of real ones.
-pub fn save(conn: &mut DbConnection, source: SourceKind, data: &MarketData, now: i64) -> Result<u64, DbError> {
+pub fn save(
+    conn: &mut DbConnection,
+    source: SourceKind,
+    data: &MarketData,
+    now: i64,
+) -> Result<u64, DbError> {
     let rows = data
         .coins
         .iter()
@@ -39,14 +44,19 @@ pub fn save(conn: &mut DbConnection, source: SourceKind, data: &MarketData, now:
         .transpose()
         .map_err(not_serializable)?;
     let generation = conn.transaction::<i64, diesel::result::Error, _>(|conn| {
-        let previous: String = feed_state::table.find(1).select(feed_state::source).first(conn)?;
+        let previous: String = feed_state::table
+            .find(1)
+            .select(feed_state::source)
+            .first(conn)?;
         if previous != source.as_str() {
             diesel::delete(price_points::table).execute(conn)?;
             diesel::delete(chart_cache::table).execute(conn)?;
         }
         diesel::delete(coins::table).execute(conn)?;
         for chunk in rows.chunks(super::INSERT_CHUNK) {
-            on_each_backend!(conn, |c| diesel::insert_into(coins::table).values(chunk).execute(c))?;
+            on_each_backend!(conn, |c| diesel::insert_into(coins::table)
+                .values(chunk)
+                .execute(c))?;
         }
         diesel::update(feed_state::table.find(1))
             .set((
@@ -57,7 +67,10 @@ pub fn save(conn: &mut DbConnection, source: SourceKind, data: &MarketData, now:
                 feed_state::last_success_at.eq(now),
             ))
             .execute(conn)?;
-        feed_state::table.find(1).select(feed_state::generation).first(conn)
+        feed_state::table
+            .find(1)
+            .select(feed_state::generation)
+            .first(conn)
     })?;
     Ok(u64::try_from(generation).unwrap_or(0))
 }
@@ -68,17 +81,26 @@ fn not_serializable(err: serde_json::Error) -> DbError {
 
 /// The generation of the stored snapshot: 0 when none was ever written.
 pub fn generation(conn: &mut DbConnection) -> Result<u64, DbError> {
-    let generation: i64 = feed_state::table.find(1).select(feed_state::generation).first(conn)?;
+    let generation: i64 = feed_state::table
+        .find(1)
+        .select(feed_state::generation)
+        .first(conn)?;
     Ok(u64::try_from(generation).unwrap_or(0))
 }
 
 /// The stored snapshot, or `None` when none was ever written. A coin whose stored form no
 /// longer reads (written by an older version) is skipped; the next refresh rewrites it.
 pub fn load(conn: &mut DbConnection) -> Result<Option<Snapshot>, DbError> {
-    let (source, generation, as_of, global): (String, i64, Option<i64>, Option<String>) = feed_state::table
-        .find(1)
-        .select((feed_state::source, feed_state::generation, feed_state::as_of, feed_state::global_payload))
-        .first(conn)?;
+    let (source, generation, as_of, global): (String, i64, Option<i64>, Option<String>) =
+        feed_state::table
+            .find(1)
+            .select((
+                feed_state::source,
+                feed_state::generation,
+                feed_state::as_of,
+                feed_state::global_payload,
+            ))
+            .first(conn)?;
     let (Some(source), Some(as_of)) = (SourceKind::parse(&source), as_of) else {
         return Ok(None);
     };
@@ -98,5 +120,9 @@ pub fn load(conn: &mut DbConnection) -> Result<Option<Snapshot>, DbError> {
         .collect();
     let global = global.and_then(|g| serde_json::from_str::<GlobalFigures>(&g).ok());
     let version = u64::try_from(generation).unwrap_or(0);
-    Ok(Some(Snapshot::new(version, source, MarketData::new(coins, global, as_of))))
+    Ok(Some(Snapshot::new(
+        version,
+        source,
+        MarketData::new(coins, global, as_of),
+    )))
 }

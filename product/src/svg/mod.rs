@@ -10,7 +10,11 @@ pub mod sparkline;
 /// Formats a coordinate compactly: one decimal, no `-0.0`.
 fn coord(v: f64) -> String {
     let rounded = (v * 10.0).round() / 10.0;
-    if rounded == 0.0 { "0".to_owned() } else { format!("{rounded}") }
+    if rounded == 0.0 {
+        "0".to_owned()
+    } else {
+        format!("{rounded}")
+    }
 }
 
 /// Path data through `points`: `M x y L x y …`.

@@ -15,7 +15,13 @@ pub struct Monogram {
 
 impl Monogram {
     pub fn new(id: &str, symbol: &str, name: &str) -> Self {
-        let from = |s: &str| -> String { s.chars().filter(char::is_ascii_alphanumeric).take(3).collect::<String>().to_ascii_uppercase() };
+        let from = |s: &str| -> String {
+            s.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(3)
+                .collect::<String>()
+                .to_ascii_uppercase()
+        };
         let mut letters = from(symbol);
         if letters.is_empty() {
             letters = from(name);
@@ -28,7 +34,9 @@ impl Monogram {
             2 => 13,
             _ => 10,
         };
-        let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
         Self {
             letters,
             palette: hash % PALETTE,
@@ -52,7 +60,10 @@ mod tests {
 
     #[test]
     fn a_coin_keeps_its_colour() {
-        assert_eq!(Monogram::new("bitcoin", "btc", "").palette, Monogram::new("bitcoin", "xyz", "").palette);
+        assert_eq!(
+            Monogram::new("bitcoin", "btc", "").palette,
+            Monogram::new("bitcoin", "xyz", "").palette
+        );
         assert!(Monogram::new("ethereum", "eth", "").palette < PALETTE);
     }
 }

@@ -64,7 +64,11 @@ impl PriceChart {
         let (first, last) = (*points.first()?, *points.last()?);
         let (low_point, high_point) = series.extremes()?;
         let (lo, hi, ticks) = price_scale(low_point.price, high_point.price);
-        let (t0, t1) = if first.at == last.at { (first.at - 1, last.at + 1) } else { (first.at, last.at) };
+        let (t0, t1) = if first.at == last.at {
+            (first.at - 1, last.at + 1)
+        } else {
+            (first.at, last.at)
+        };
         let x = |t: i64| LEFT + (t - t0) as f64 / (t1 - t0) as f64 * (WIDTH - LEFT - RIGHT);
         let y = |p: f64| TOP + (hi - p) / (hi - lo) * (HEIGHT - TOP - BOTTOM);
         let bottom = HEIGHT - BOTTOM;
@@ -76,7 +80,13 @@ impl PriceChart {
         };
         let line = polyline(&coords);
         let area = match (coords.first(), coords.last()) {
-            (Some(start), Some(end)) => format!("{line} L{} {} L{} {} Z", coord(end.0), coord(bottom), coord(start.0), coord(bottom)),
+            (Some(start), Some(end)) => format!(
+                "{line} L{} {} L{} {} Z",
+                coord(end.0),
+                coord(bottom),
+                coord(start.0),
+                coord(bottom)
+            ),
             _ => String::new(),
         };
         let y_ticks = ticks
@@ -102,7 +112,11 @@ impl PriceChart {
             })
             .collect();
         let marker = |p: PricePoint| Marker {
-            x: coord(if points.len() == 1 { WIDTH - RIGHT } else { x(p.at) }),
+            x: coord(if points.len() == 1 {
+                WIDTH - RIGHT
+            } else {
+                x(p.at)
+            }),
             y: coord(y(p.price)),
             price: money(p.price),
             when: moment(p.at, range),
@@ -167,7 +181,11 @@ fn trend(first: f64, last: f64) -> &'static str {
 /// The price axis: bounds and gridline values at a round step, about four of them.
 fn price_scale(low: f64, high: f64) -> (f64, f64, Vec<f64>) {
     let (low, high) = if high - low <= f64::EPSILON * high.abs().max(f64::MIN_POSITIVE) {
-        if high == 0.0 { (0.0, 1.0) } else { (high * 0.99, high * 1.01) }
+        if high == 0.0 {
+            (0.0, 1.0)
+        } else {
+            (high * 0.99, high * 1.01)
+        }
     } else {
         (low, high)
     };
@@ -195,7 +213,9 @@ fn nice_step(raw: f64) -> f64 {
     nice * magnitude
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 fn utc(t: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(t).ok()
@@ -223,7 +243,13 @@ fn moment(t: i64, range: ChartRange) -> String {
         return String::new();
     };
     match range {
-        ChartRange::Day | ChartRange::Week => format!("{} {}, {:02}:{:02} UTC", d.day(), month(&d), d.hour(), d.minute()),
+        ChartRange::Day | ChartRange::Week => format!(
+            "{} {}, {:02}:{:02} UTC",
+            d.day(),
+            month(&d),
+            d.hour(),
+            d.minute()
+        ),
         ChartRange::Month | ChartRange::Year => format!("{} {} {}", d.day(), month(&d), d.year()),
     }
 }
@@ -238,7 +264,10 @@ mod tests {
         prices
             .iter()
             .enumerate()
-            .map(|(i, &price)| PricePoint { at: T + i as i64 * 3600, price })
+            .map(|(i, &price)| PricePoint {
+                at: T + i as i64 * 3600,
+                price,
+            })
             .collect::<Vec<_>>()
             .into()
     }
@@ -260,28 +289,43 @@ mod tests {
         for prices in [vec![64_000.0], vec![1.0; 24], vec![0.0, 0.0]] {
             let chart = PriceChart::new(&series(&prices), ChartRange::Day).expect("a chart");
             let ys: Vec<f64> = numbers(&chart.line).chunks(2).map(|xy| xy[1]).collect();
-            assert!(ys.windows(2).all(|w| w[0] == w[1]), "{prices:?}: {}", chart.line);
+            assert!(
+                ys.windows(2).all(|w| w[0] == w[1]),
+                "{prices:?}: {}",
+                chart.line
+            );
             assert!(chart.y_ticks.len() >= 2, "{prices:?}");
             assert_eq!(chart.x_ticks.len(), X_TICKS);
             assert_eq!(chart.trend, "flat");
-            assert!(chart.summary("Bitcoin").contains("unchanged"), "{}", chart.summary("Bitcoin"));
+            assert!(
+                chart.summary("Bitcoin").contains("unchanged"),
+                "{}",
+                chart.summary("Bitcoin")
+            );
         }
     }
 
     #[test]
     fn everything_is_drawn_inside_the_view_box() {
-        let prices: Vec<f64> = (0..200).map(|i| 1e-5 + 1e-7 * (f64::from(i) / 7.0).sin()).collect();
+        let prices: Vec<f64> = (0..200)
+            .map(|i| 1e-5 + 1e-7 * (f64::from(i) / 7.0).sin())
+            .collect();
         let chart = PriceChart::new(&series(&prices), ChartRange::Week).expect("a chart");
         for (i, v) in numbers(&chart.area).into_iter().enumerate() {
             let limit = if i % 2 == 0 { WIDTH } else { HEIGHT };
             assert!((0.0..=limit).contains(&v), "{v} outside");
         }
-        assert!(chart.y_ticks.iter().all(|t| t.label.starts_with("$0.0000")), "{:?}", chart.y_ticks);
+        assert!(
+            chart.y_ticks.iter().all(|t| t.label.starts_with("$0.0000")),
+            "{:?}",
+            chart.y_ticks
+        );
     }
 
     #[test]
     fn the_summary_says_where_it_went_and_its_extremes() {
-        let chart = PriceChart::new(&series(&[100.0, 150.0, 80.0, 110.0]), ChartRange::Week).expect("a chart");
+        let chart = PriceChart::new(&series(&[100.0, 150.0, 80.0, 110.0]), ChartRange::Week)
+            .expect("a chart");
         assert_eq!(
             chart.summary("Bitcoin"),
             "Bitcoin over the last 7 days: from $100.00 to $110.00, up 10.00%. \

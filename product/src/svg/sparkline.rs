@@ -30,10 +30,19 @@ impl Sparkline {
             prices
                 .iter()
                 .enumerate()
-                .map(|(i, p)| (PAD + i as f64 * step, PAD + (high - p) / span * (HEIGHT - 2.0 * PAD)))
+                .map(|(i, p)| {
+                    (
+                        PAD + i as f64 * step,
+                        PAD + (high - p) / span * (HEIGHT - 2.0 * PAD),
+                    )
+                })
                 .collect()
         };
-        let trend = match shared_ui::format::direction(if first > 0.0 { (last / first - 1.0) * 100.0 } else { 0.0 }) {
+        let trend = match shared_ui::format::direction(if first > 0.0 {
+            (last / first - 1.0) * 100.0
+        } else {
+            0.0
+        }) {
             "up" => "up",
             "down" => "down",
             _ => "flat",
@@ -82,11 +91,16 @@ mod tests {
 
     #[test]
     fn a_rising_line_stays_inside_the_box_and_ends_high() {
-        let prices: Vec<f64> = (0..168).map(|i| 1e-6 * (1.0 + f64::from(i) / 100.0)).collect();
+        let prices: Vec<f64> = (0..168)
+            .map(|i| 1e-6 * (1.0 + f64::from(i) / 100.0))
+            .collect();
         let s = Sparkline::new(&prices).expect("drawn");
         assert_eq!(s.trend, "up");
         let c = coordinates(&s.path);
-        assert!(c.chunks(2).all(|xy| (0.0..=WIDTH).contains(&xy[0]) && (0.0..=HEIGHT).contains(&xy[1])));
+        assert!(
+            c.chunks(2)
+                .all(|xy| (0.0..=WIDTH).contains(&xy[0]) && (0.0..=HEIGHT).contains(&xy[1]))
+        );
         assert_eq!(&c[c.len() - 2..], [118.0, 2.0]);
         assert_eq!(&c[..2], [2.0, 30.0]);
     }

@@ -29,7 +29,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("the server answers")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the server answers")
     }
 
     pub async fn page(&self, path: &str) -> (u16, String) {
@@ -73,7 +77,10 @@ impl TestApp {
 pub fn coingecko_env(upstream: &MockServer) -> Vec<(String, String)> {
     vec![
         ("MARKET_SOURCE".into(), "coingecko".into()),
-        ("COINGECKO_BASE_URL".into(), format!("{}/api/v3", upstream.uri())),
+        (
+            "COINGECKO_BASE_URL".into(),
+            format!("{}/api/v3", upstream.uri()),
+        ),
         ("COINGECKO_API_KEY".into(), "test-key".into()),
         ("MARKET_REFRESH_SECS".into(), "1".into()),
         ("MARKET_STALE_SECS".into(), "600".into()),
@@ -81,7 +88,10 @@ pub fn coingecko_env(upstream: &MockServer) -> Vec<(String, String)> {
 }
 
 pub fn env_of(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 /// Starts the product with `env` on a fresh database.
@@ -90,10 +100,17 @@ pub async fn spawn(env: Vec<(String, String)>) -> TestApp {
 }
 
 /// Starts the product with `env` on `db` (shared by several instances in some tests).
-pub async fn spawn_on(db: Arc<TestDatabase>, env: Vec<(String, String)>, common: CommonConfig) -> TestApp {
+pub async fn spawn_on(
+    db: Arc<TestDatabase>,
+    env: Vec<(String, String)>,
+    common: CommonConfig,
+) -> TestApp {
     let env: std::collections::HashMap<String, String> = env.into_iter().collect();
-    let config = Config::with_database(&env, common.clone(), db.url.clone()).expect("a valid configuration");
-    let service = ProductService::build(&config).await.expect("the product starts");
+    let config =
+        Config::with_database(&env, common.clone(), db.url.clone()).expect("a valid configuration");
+    let service = ProductService::build(&config)
+        .await
+        .expect("the product starts");
     let services: Vec<Arc<dyn Service>> = vec![Arc::new(TestLogin), Arc::new(service.clone())];
     let server = TestServer::start(&common, services);
     TestApp {
@@ -120,11 +137,16 @@ impl Service for TestLogin {
     }
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
-        cfg.service(web::scope("/test-login").route("/{user_id}/{name}", web::post().to(test_sign_in)));
+        cfg.service(
+            web::scope("/test-login").route("/{user_id}/{name}", web::post().to(test_sign_in)),
+        );
     }
 }
 
-async fn test_sign_in(path: web::Path<(i64, String)>, session: actix_session::Session) -> HttpResponse {
+async fn test_sign_in(
+    path: web::Path<(i64, String)>,
+    session: actix_session::Session,
+) -> HttpResponse {
     let (user_id, display_name) = path.into_inner();
     let identity = Identity {
         user_id,
@@ -224,7 +246,9 @@ pub fn svgs(html: &str) -> Vec<&str> {
     let mut found = Vec::new();
     let mut rest = html;
     while let Some(start) = rest.find("<svg") {
-        let Some(len) = rest[start..].find("</svg>") else { break };
+        let Some(len) = rest[start..].find("</svg>") else {
+            break;
+        };
         let end = start + len + "</svg>".len();
         found.push(&rest[start..end]);
         rest = &rest[end..];

@@ -30,9 +30,13 @@ pub struct CoinGecko {
 impl CoinGecko {
     pub fn new(config: &CoinGeckoConfig) -> Result<Self, String> {
         let mut headers = HeaderMap::new();
-        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         if let Some(key) = &config.api_key {
-            let mut value = HeaderValue::from_str(key.expose()).map_err(|_| "COINGECKO_API_KEY: not a valid header value".to_owned())?;
+            let mut value = HeaderValue::from_str(key.expose())
+                .map_err(|_| "COINGECKO_API_KEY: not a valid header value".to_owned())?;
             value.set_sensitive(true);
             headers.insert(HeaderName::from_static(config.plan.header_name()), value);
         }
@@ -80,15 +84,28 @@ impl CoinGecko {
             return Err(FetchError::RateLimited { retry_after });
         }
         if !status.is_success() {
-            return Err(FetchError::Status { status: status.as_u16() });
+            return Err(FetchError::Status {
+                status: status.as_u16(),
+            });
         }
-        if response.content_length().is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-            return Err(FetchError::Malformed(format!("the body is larger than {MAX_BODY_BYTES} bytes")));
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+        {
+            return Err(FetchError::Malformed(format!(
+                "the body is larger than {MAX_BODY_BYTES} bytes"
+            )));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::Transport(describe(&e)))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| FetchError::Transport(describe(&e)))?
+        {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(FetchError::Malformed(format!("the body is larger than {MAX_BODY_BYTES} bytes")));
+                return Err(FetchError::Malformed(format!(
+                    "the body is larger than {MAX_BODY_BYTES} bytes"
+                )));
             }
             body.extend_from_slice(&chunk);
         }
@@ -119,8 +136,11 @@ pub fn parse_retry_after(value: &str, now: i64) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let at = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
-    Some(Duration::from_secs(u64::try_from(at.unix_timestamp() - now).unwrap_or(0)))
+    let at =
+        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    Some(Duration::from_secs(
+        u64::try_from(at.unix_timestamp() - now).unwrap_or(0),
+    ))
 }
 
 impl MarketSource for CoinGecko {
@@ -145,18 +165,31 @@ impl MarketSource for CoinGecko {
             let body = self.get(url).await?;
             let mut data = parse::markets(&body, shared_ui::format::now_unix())?;
             // The global figures are a nicety: without them the overview sums the listed coins.
-            match self.get(self.url(&["global"], &[])).await.and_then(|body| parse::global(&body)) {
+            match self
+                .get(self.url(&["global"], &[]))
+                .await
+                .and_then(|body| parse::global(&body))
+            {
                 Ok(global) => data.global = global,
-                Err(err) => log::warn!("global market figures unavailable; summing the listed coins instead: {err}"),
+                Err(err) => log::warn!(
+                    "global market figures unavailable; summing the listed coins instead: {err}"
+                ),
             }
             Ok(data)
         })
     }
 
-    fn market_chart<'a>(&'a self, id: &'a CoinId, range: ChartRange) -> BoxFuture<'a, Result<Series, FetchError>> {
+    fn market_chart<'a>(
+        &'a self,
+        id: &'a CoinId,
+        range: ChartRange,
+    ) -> BoxFuture<'a, Result<Series, FetchError>> {
         Box::pin(async move {
             let days = range.days().to_string();
-            let url = self.url(&["coins", id.as_str(), "market_chart"], &[("vs_currency", "usd"), ("days", &days)]);
+            let url = self.url(
+                &["coins", id.as_str(), "market_chart"],
+                &[("vs_currency", "usd"), ("days", &days)],
+            );
             let body = self.get(url).await?;
             parse::market_chart(&body)
         })
@@ -172,8 +205,14 @@ mod tests {
         assert_eq!(parse_retry_after("120", 0), Some(Duration::from_secs(120)));
         assert_eq!(parse_retry_after(" 0 ", 0), Some(Duration::ZERO));
         let now = 784_111_777; // Sun, 06 Nov 1994 08:49:37 GMT
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT", now), Some(Duration::from_secs(60)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-5", now), None);
     }
@@ -187,9 +226,20 @@ mod tests {
         };
         let source = CoinGecko::new(&config).expect("client");
         assert_eq!(
-            source.url(&["coins", "markets"], &[("per_page", "250"), ("price_change_percentage", "1h,24h,7d")]).as_str(),
+            source
+                .url(
+                    &["coins", "markets"],
+                    &[
+                        ("per_page", "250"),
+                        ("price_change_percentage", "1h,24h,7d")
+                    ]
+                )
+                .as_str(),
             "https://api.coingecko.com/api/v3/coins/markets?per_page=250&price_change_percentage=1h%2C24h%2C7d"
         );
-        assert_eq!(source.url(&["global"], &[]).as_str(), "https://api.coingecko.com/api/v3/global");
+        assert_eq!(
+            source.url(&["global"], &[]).as_str(),
+            "https://api.coingecko.com/api/v3/global"
+        );
     }
 }

@@ -5,7 +5,9 @@
 //! are kept.
 
 use crate::feed::FetchError;
-use crate::market::{Coin, CoinId, Extreme, GlobalFigures, GlobalScope, MarketData, PricePoint, Series};
+use crate::market::{
+    Coin, CoinId, Extreme, GlobalFigures, GlobalScope, MarketData, PricePoint, Series,
+};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -19,7 +21,12 @@ pub fn markets(body: &[u8], fetched_at: i64) -> Result<MarketData, FetchError> {
     let entries = match json(body)? {
         Value::Array(entries) => entries,
         Value::Object(object) => return Err(reported_error(&object, "a list of coins")),
-        other => return Err(FetchError::Malformed(format!("expected a list of coins, got {}", kind(&other)))),
+        other => {
+            return Err(FetchError::Malformed(format!(
+                "expected a list of coins, got {}",
+                kind(&other)
+            )));
+        }
     };
     let listed = entries.len();
     let mut unreadable = Vec::new();
@@ -40,11 +47,16 @@ pub fn markets(body: &[u8], fetched_at: i64) -> Result<MarketData, FetchError> {
         })
         .collect();
     if coins.is_empty() {
-        return Err(FetchError::Malformed(format!("none of the {listed} coins listed could be read")));
+        return Err(FetchError::Malformed(format!(
+            "none of the {listed} coins listed could be read"
+        )));
     }
     // Most of the list unreadable means the format changed, not one bad coin: keep the old data.
     if coins.len() * 2 < listed {
-        return Err(FetchError::Malformed(format!("only {} of {listed} coins could be read", coins.len())));
+        return Err(FetchError::Malformed(format!(
+            "only {} of {listed} coins could be read",
+            coins.len()
+        )));
     }
     let as_of = coins
         .iter()
@@ -62,10 +74,18 @@ pub fn global(body: &[u8]) -> Result<Option<GlobalFigures>, FetchError> {
     let Some(data) = value.get("data").filter(|d| d.is_object()) else {
         return match value {
             Value::Object(object) => Err(reported_error(&object, "global figures")),
-            other => Err(FetchError::Malformed(format!("expected global figures, got {}", kind(&other)))),
+            other => Err(FetchError::Malformed(format!(
+                "expected global figures, got {}",
+                kind(&other)
+            ))),
         };
     };
-    let usd = |field: &str| data.get(field).and_then(|v| v.get("usd")).and_then(number).filter(|v| *v >= 0.0);
+    let usd = |field: &str| {
+        data.get(field)
+            .and_then(|v| v.get("usd"))
+            .and_then(number)
+            .filter(|v| *v >= 0.0)
+    };
     let figures = GlobalFigures {
         total_market_cap: usd("total_market_cap"),
         total_volume: usd("total_volume"),
@@ -81,7 +101,9 @@ pub fn global(body: &[u8]) -> Result<Option<GlobalFigures>, FetchError> {
             .map(|v| v.min(f64::from(u32::MAX)) as u32),
         scope: GlobalScope::WholeMarket,
     };
-    let any = figures.total_market_cap.is_some() || figures.total_volume.is_some() || figures.btc_dominance.is_some();
+    let any = figures.total_market_cap.is_some()
+        || figures.total_volume.is_some()
+        || figures.btc_dominance.is_some();
     Ok(any.then_some(figures))
 }
 
@@ -91,7 +113,10 @@ pub fn market_chart(body: &[u8]) -> Result<Series, FetchError> {
     let Some(prices) = value.get("prices").and_then(Value::as_array) else {
         return match value {
             Value::Object(object) => Err(reported_error(&object, "a price chart")),
-            other => Err(FetchError::Malformed(format!("expected a price chart, got {}", kind(&other)))),
+            other => Err(FetchError::Malformed(format!(
+                "expected a price chart, got {}",
+                kind(&other)
+            ))),
         };
     };
     let points: Vec<PricePoint> = prices
@@ -107,7 +132,9 @@ pub fn market_chart(body: &[u8]) -> Result<Series, FetchError> {
         })
         .collect();
     if points.is_empty() && !prices.is_empty() {
-        return Err(FetchError::Malformed("no point of the price chart could be read".into()));
+        return Err(FetchError::Malformed(
+            "no point of the price chart could be read".into(),
+        ));
     }
     Ok(points.into())
 }
@@ -173,9 +200,11 @@ fn lenient_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Err
 
 fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::String(s)) => time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
-            .ok()
-            .map(|t| t.unix_timestamp()),
+        Some(Value::String(s)) => {
+            time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+                .ok()
+                .map(|t| t.unix_timestamp())
+        }
         _ => None,
     })
 }
@@ -186,7 +215,13 @@ fn lenient_sparkline<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Err
         .as_ref()
         .and_then(|v| v.get("price"))
         .and_then(Value::as_array)
-        .map(|prices| prices.iter().filter_map(number).filter(|p| *p >= 0.0).collect())
+        .map(|prices| {
+            prices
+                .iter()
+                .filter_map(number)
+                .filter(|p| *p >= 0.0)
+                .collect()
+        })
         .unwrap_or_default())
 }
 
@@ -244,7 +279,8 @@ struct RawCoin {
 
 fn coin(entry: Value) -> Result<Coin, String> {
     let raw: RawCoin = serde_json::from_value(entry).map_err(|e| e.to_string())?;
-    let id = CoinId::parse(raw.id.trim()).map_err(|e| format!("{e}: {:?}", raw.id.chars().take(100).collect::<String>()))?;
+    let id = CoinId::parse(raw.id.trim())
+        .map_err(|e| format!("{e}: {:?}", raw.id.chars().take(100).collect::<String>()))?;
     let name = clean_text(&raw.name, MAX_NAME_CHARS).ok_or("the name is empty")?;
     let symbol = clean_text(&raw.symbol, MAX_SYMBOL_CHARS).ok_or("the symbol is empty")?;
     let amount = |v: Option<f64>| v.filter(|v| *v >= 0.0);
@@ -265,7 +301,9 @@ fn coin(entry: Value) -> Result<Coin, String> {
             .map(|r| r.round() as u32),
         price: amount(raw.current_price),
         change_1h: raw.price_change_percentage_1h_in_currency,
-        change_24h: raw.price_change_percentage_24h_in_currency.or(raw.price_change_percentage_24h),
+        change_24h: raw
+            .price_change_percentage_24h_in_currency
+            .or(raw.price_change_percentage_24h),
         change_7d: raw.price_change_percentage_7d_in_currency,
         market_cap: amount(raw.market_cap),
         fully_diluted_valuation: amount(raw.fully_diluted_valuation),
@@ -324,15 +362,28 @@ mod tests {
     fn a_complete_coin_reads_every_figure() {
         let data = parse(Value::Array(vec![bitcoin()])).expect("valid");
         let btc = &data.coins[0];
-        assert_eq!((btc.id.as_str(), btc.symbol.as_str(), btc.name.as_str()), ("bitcoin", "btc", "Bitcoin"));
+        assert_eq!(
+            (btc.id.as_str(), btc.symbol.as_str(), btc.name.as_str()),
+            ("bitcoin", "btc", "Bitcoin")
+        );
         assert_eq!(btc.rank, Some(1));
         assert_eq!(btc.price, Some(64231.5));
-        assert_eq!(btc.change_24h, Some(0.51), "the in-currency change is preferred");
+        assert_eq!(
+            btc.change_24h,
+            Some(0.51),
+            "the in-currency change is preferred"
+        );
         assert_eq!(btc.change_1h, Some(-0.12));
         assert_eq!(btc.fully_diluted_valuation, Some(1.348e12));
-        assert_eq!(btc.supply_fraction().map(|f| (f * 1000.0).round()), Some(943.0));
+        assert_eq!(
+            btc.supply_fraction().map(|f| (f * 1000.0).round()),
+            Some(943.0)
+        );
         let ath = btc.all_time_high.as_ref().expect("ath");
-        assert_eq!((ath.price, ath.at, ath.change_percent), (73738.0, Some(1_710_400_236), Some(-12.9)));
+        assert_eq!(
+            (ath.price, ath.at, ath.change_percent),
+            (73738.0, Some(1_710_400_236), Some(-12.9))
+        );
         assert_eq!(btc.sparkline_7d, [63000.0, 63500.1, 64000.0]);
         assert_eq!(btc.last_updated, Some(1_795_499_970));
         assert_eq!(data.as_of, 1_795_499_970);
@@ -341,20 +392,44 @@ mod tests {
     #[test]
     fn nulls_and_missing_fields_become_missing_figures() {
         let mut coin = bitcoin();
-        for field in ["current_price", "market_cap", "market_cap_rank", "max_supply", "ath", "ath_date", "sparkline_in_7d", "last_updated"] {
+        for field in [
+            "current_price",
+            "market_cap",
+            "market_cap_rank",
+            "max_supply",
+            "ath",
+            "ath_date",
+            "sparkline_in_7d",
+            "last_updated",
+        ] {
             coin[field] = Value::Null;
         }
         let object = coin.as_object_mut().expect("object");
-        for field in ["price_change_percentage_1h_in_currency", "total_supply", "high_24h", "atl", "roi"] {
+        for field in [
+            "price_change_percentage_1h_in_currency",
+            "total_supply",
+            "high_24h",
+            "atl",
+            "roi",
+        ] {
             object.remove(field);
         }
         let data = parse(Value::Array(vec![coin])).expect("valid");
         let btc = &data.coins[0];
-        assert_eq!((btc.price, btc.market_cap, btc.rank, btc.max_supply), (None, None, None, None));
-        assert_eq!((btc.change_1h, btc.total_supply, btc.high_24h), (None, None, None));
+        assert_eq!(
+            (btc.price, btc.market_cap, btc.rank, btc.max_supply),
+            (None, None, None, None)
+        );
+        assert_eq!(
+            (btc.change_1h, btc.total_supply, btc.high_24h),
+            (None, None, None)
+        );
         assert!(btc.all_time_high.is_none() && btc.all_time_low.is_none());
         assert!(btc.sparkline_7d.is_empty());
-        assert_eq!(data.as_of, NOW, "with no update times the fetch time is the as-of time");
+        assert_eq!(
+            data.as_of, NOW,
+            "with no update times the fetch time is the as-of time"
+        );
     }
 
     #[test]
@@ -383,40 +458,77 @@ mod tests {
         eth["id"] = Value::from("ethereum");
         let mut sol = bitcoin();
         sol["id"] = Value::from("solana");
-        let list = vec![bitcoin(), no_id, eth, Value::from("garbage"), sol, bad_id, numeric_name, bitcoin()];
+        let list = vec![
+            bitcoin(),
+            no_id,
+            eth,
+            Value::from("garbage"),
+            sol,
+            bad_id,
+            numeric_name,
+            bitcoin(),
+        ];
         let data = parse(Value::Array(list)).expect("most coins read");
         let ids: Vec<&str> = data.coins.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["bitcoin", "ethereum", "solana", "bitcoin"]);
         let unreadable: Vec<&str> = data.unreadable.iter().map(|c| c.as_str()).collect();
-        assert_eq!(unreadable, ["x"], "an entry whose id reads is remembered, so its old figures can stay");
+        assert_eq!(
+            unreadable,
+            ["x"],
+            "an entry whose id reads is remembered, so its old figures can stay"
+        );
     }
 
     #[test]
     fn a_list_that_is_mostly_unreadable_is_refused_whole() {
         let list = vec![bitcoin(), Value::Null, Value::Null, Value::Null];
-        assert!(matches!(parse(Value::Array(list)), Err(FetchError::Malformed(_))));
-        assert!(matches!(parse(Value::Array(vec![])), Err(FetchError::Malformed(_))));
+        assert!(matches!(
+            parse(Value::Array(list)),
+            Err(FetchError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse(Value::Array(vec![])),
+            Err(FetchError::Malformed(_))
+        ));
     }
 
     #[test]
     fn an_error_object_where_a_list_was_expected_is_reported() {
-        let err = markets(br#"{"status":{"error_code":429,"error_message":"You've exceeded the Rate Limit."}}"#, NOW)
-            .unwrap_err();
-        assert!(matches!(&err, FetchError::Reported(m) if m.contains("Rate Limit")), "{err}");
+        let err = markets(
+            br#"{"status":{"error_code":429,"error_message":"You've exceeded the Rate Limit."}}"#,
+            NOW,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, FetchError::Reported(m) if m.contains("Rate Limit")),
+            "{err}"
+        );
         let err = markets(br#"{"error":"coin not found"}"#, NOW).unwrap_err();
-        assert!(matches!(&err, FetchError::Reported(m) if m == "coin not found"), "{err}");
+        assert!(
+            matches!(&err, FetchError::Reported(m) if m == "coin not found"),
+            "{err}"
+        );
         assert!(matches!(markets(b"{}", NOW), Err(FetchError::Malformed(_))));
         assert!(matches!(markets(b"42", NOW), Err(FetchError::Malformed(_))));
     }
 
     #[test]
     fn html_truncated_and_empty_bodies_are_named() {
-        let err = markets(b"\n<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", NOW).unwrap_err();
+        let err = markets(
+            b"\n<!DOCTYPE html><html><body>502 Bad Gateway</body></html>",
+            NOW,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("HTML"), "{err}");
         let full = Value::Array(vec![bitcoin()]).to_string();
         let err = markets(&full.as_bytes()[..full.len() / 2], NOW).unwrap_err();
         assert!(err.to_string().contains("truncated"), "{err}");
-        assert!(markets(b"  ", NOW).unwrap_err().to_string().contains("empty"));
+        assert!(
+            markets(b"  ", NOW)
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
     }
 
     #[test]
@@ -424,7 +536,13 @@ mod tests {
         let mut coin = bitcoin();
         coin["name"] = Value::from(format!("  Evil\u{0007}Coin{}  ", "x".repeat(500)));
         coin["symbol"] = Value::from("  ");
-        assert!(parse(Value::Array(vec![coin.clone(), bitcoin()])).expect("one reads").coins.len() == 1);
+        assert!(
+            parse(Value::Array(vec![coin.clone(), bitcoin()]))
+                .expect("one reads")
+                .coins
+                .len()
+                == 1
+        );
         coin["symbol"] = Value::from("evl");
         let data = parse(Value::Array(vec![coin])).expect("valid");
         assert!(data.coins[0].name.starts_with("EvilCoinxxx"));
@@ -458,10 +576,22 @@ mod tests {
         let series = market_chart(body).expect("valid");
         assert_eq!(
             series.points(),
-            [PricePoint { at: 1_795_400_000, price: 64000.5 }, PricePoint { at: 1_795_407_200, price: 64000.0 }]
+            [
+                PricePoint {
+                    at: 1_795_400_000,
+                    price: 64000.5
+                },
+                PricePoint {
+                    at: 1_795_407_200,
+                    price: 64000.0
+                }
+            ]
         );
         assert!(market_chart(br#"{"prices":[]}"#).expect("valid").is_empty());
-        assert!(matches!(market_chart(br#"{"error":"coin not found"}"#), Err(FetchError::Reported(_))));
+        assert!(matches!(
+            market_chart(br#"{"error":"coin not found"}"#),
+            Err(FetchError::Reported(_))
+        ));
         assert!(market_chart(b"<html>").is_err());
     }
 }

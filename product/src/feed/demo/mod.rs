@@ -6,7 +6,9 @@
 mod coins;
 
 use crate::feed::{FetchError, MarketSource};
-use crate::market::{ChartRange, Coin, CoinId, Extreme, MarketData, PricePoint, Series, SourceKind};
+use crate::market::{
+    ChartRange, Coin, CoinId, Extreme, MarketData, PricePoint, Series, SourceKind,
+};
 use coins::{COINS, DemoCoin};
 use futures_util::future::BoxFuture;
 
@@ -27,8 +29,15 @@ impl Demo {
 
     /// The market at `now`: every coin, ranked by market cap.
     pub fn market_at(&self, now: i64) -> MarketData {
-        let mut coins: Vec<Coin> = COINS.iter().filter_map(|c| Model::new(c).coin_at(now)).collect();
-        coins.sort_by(|a, b| b.market_cap.unwrap_or(0.0).total_cmp(&a.market_cap.unwrap_or(0.0)));
+        let mut coins: Vec<Coin> = COINS
+            .iter()
+            .filter_map(|c| Model::new(c).coin_at(now))
+            .collect();
+        coins.sort_by(|a, b| {
+            b.market_cap
+                .unwrap_or(0.0)
+                .total_cmp(&a.market_cap.unwrap_or(0.0))
+        });
         for (i, coin) in coins.iter_mut().enumerate() {
             coin.rank = u32::try_from(i + 1).ok();
         }
@@ -68,7 +77,11 @@ impl MarketSource for Demo {
         Box::pin(async move { Ok(data) })
     }
 
-    fn market_chart<'a>(&'a self, id: &'a CoinId, range: ChartRange) -> BoxFuture<'a, Result<Series, FetchError>> {
+    fn market_chart<'a>(
+        &'a self,
+        id: &'a CoinId,
+        range: ChartRange,
+    ) -> BoxFuture<'a, Result<Series, FetchError>> {
         let series = self
             .chart_at(id, range, shared_ui::format::now_unix())
             .ok_or_else(|| FetchError::Reported("coin not found".into()));
@@ -107,7 +120,13 @@ struct Model<'a> {
 }
 
 /// Waves in log-price: (period in days, amplitude).
-const WAVES: [(f64, f64); 5] = [(365.0, 0.30), (47.0, 0.12), (9.3, 0.05), (1.7, 0.02), (0.29, 0.006)];
+const WAVES: [(f64, f64); 5] = [
+    (365.0, 0.30),
+    (47.0, 0.12),
+    (9.3, 0.05),
+    (1.7, 0.02),
+    (0.29, 0.006),
+];
 
 impl<'a> Model<'a> {
     fn new(coin: &'a DemoCoin) -> Self {
@@ -119,7 +138,11 @@ impl<'a> Model<'a> {
         } else {
             1.1 + 0.7 * unit(seed, 1)
         };
-        Self { coin, seed, volatility }
+        Self {
+            coin,
+            seed,
+            volatility,
+        }
     }
 
     fn price(&self, t: i64) -> f64 {
@@ -129,12 +152,16 @@ impl<'a> Model<'a> {
             let phase = unit(self.seed, 10 + i as u64) * std::f64::consts::TAU;
             log_move += amplitude * (x / period * std::f64::consts::TAU + phase).sin();
         }
-        log_move += 0.006 * value_noise(self.seed, t, HOUR) + 0.002 * value_noise(self.seed ^ 0xA5A5, t, 5 * 60);
+        log_move += 0.006 * value_noise(self.seed, t, HOUR)
+            + 0.002 * value_noise(self.seed ^ 0xA5A5, t, 5 * 60);
         self.coin.base_price * (self.volatility * log_move).exp()
     }
 
     fn point(&self, t: i64) -> PricePoint {
-        PricePoint { at: t, price: self.price(t) }
+        PricePoint {
+            at: t,
+            price: self.price(t),
+        }
     }
 
     fn change(&self, now: i64, ago: i64) -> f64 {
@@ -167,12 +194,18 @@ impl<'a> Model<'a> {
             high_24h: day.iter().copied().reduce(f64::max),
             low_24h: day.iter().copied().reduce(f64::min),
             circulating_supply: Some(c.circulating),
-            total_supply: Some(c.max_supply.map_or(c.circulating, |m| c.circulating + (m - c.circulating) * 0.5)),
+            total_supply: Some(
+                c.max_supply
+                    .map_or(c.circulating, |m| c.circulating + (m - c.circulating) * 0.5),
+            ),
             max_supply: c.max_supply,
             all_time_high: Some(extreme(ath)),
             all_time_low: Some(extreme(atl)),
             last_updated: Some(now),
-            sparkline_7d: (0..=168).rev().map(|h| self.price(now - h * HOUR)).collect(),
+            sparkline_7d: (0..=168)
+                .rev()
+                .map(|h| self.price(now - h * HOUR))
+                .collect(),
         })
     }
 
@@ -182,13 +215,18 @@ impl<'a> Model<'a> {
         grid(now - ALL_TIME_DAYS * DAY, now, DAY)
             .map(|t| self.point(t))
             .fold((today, today), |(high, low), p| {
-                (if p.price > high.price { p } else { high }, if p.price < low.price { p } else { low })
+                (
+                    if p.price > high.price { p } else { high },
+                    if p.price < low.price { p } else { low },
+                )
             })
     }
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// A well-mixed 64-bit hash of two numbers (SplitMix64's finaliser).
@@ -226,7 +264,10 @@ mod tests {
     #[test]
     fn the_same_moment_gives_the_same_market() {
         assert_eq!(Demo::new().market_at(NOW), Demo::new().market_at(NOW));
-        assert_ne!(Demo::new().market_at(NOW).coins, Demo::new().market_at(NOW + 3600).coins);
+        assert_ne!(
+            Demo::new().market_at(NOW).coins,
+            Demo::new().market_at(NOW + 3600).coins
+        );
     }
 
     #[test]
@@ -238,7 +279,10 @@ mod tests {
         assert!((20_000.0..400_000.0).contains(&btc.price.expect("price")));
         assert!(btc.market_cap.expect("cap") > 3e11);
         let usdt = coin(&data, "tether");
-        assert!((usdt.price.expect("price") - 1.0).abs() < 0.01, "a stablecoin stays near a dollar");
+        assert!(
+            (usdt.price.expect("price") - 1.0).abs() < 0.01,
+            "a stablecoin stays near a dollar"
+        );
         let shib = coin(&data, "shiba-inu").price.expect("price");
         assert!(shib < 0.0001, "tiny prices exist to exercise formatting");
         let ranks: Vec<u32> = data.coins.iter().filter_map(|c| c.rank).collect();
@@ -246,7 +290,11 @@ mod tests {
         for c in &data.coins {
             let high = c.all_time_high.as_ref().expect("ath");
             let low = c.all_time_low.as_ref().expect("atl");
-            assert!(low.price <= c.price.expect("price") && c.price.expect("price") <= high.price, "{}", c.id);
+            assert!(
+                low.price <= c.price.expect("price") && c.price.expect("price") <= high.price,
+                "{}",
+                c.id
+            );
             assert!(c.low_24h <= c.price && c.price <= c.high_24h, "{}", c.id);
             assert_eq!(c.sparkline_7d.len(), 169);
         }
@@ -256,7 +304,8 @@ mod tests {
     fn changes_agree_with_the_history() {
         let demo = Demo::new();
         let now = coin(&demo.market_at(NOW), "ethereum").clone();
-        let price_week_ago = Model::new(COINS.iter().find(|c| c.id == "ethereum").expect("eth")).price(NOW - 7 * DAY);
+        let price_week_ago = Model::new(COINS.iter().find(|c| c.id == "ethereum").expect("eth"))
+            .price(NOW - 7 * DAY);
         let expected = (now.price.expect("price") / price_week_ago - 1.0) * 100.0;
         assert!((now.change_7d.expect("change") - expected).abs() < 1e-9);
     }
@@ -268,10 +317,16 @@ mod tests {
         for range in ChartRange::ALL {
             let chart = demo.chart_at(&id, range, NOW).expect("chart");
             assert!(chart.points().len() >= 24, "{range:?}");
-            assert!(chart.covers(NOW - range.seconds(), range.seconds() / 20), "{range:?}");
+            assert!(
+                chart.covers(NOW - range.seconds(), range.seconds() / 20),
+                "{range:?}"
+            );
             assert_eq!(chart.points().last().map(|p| p.at), Some(NOW));
         }
-        assert!(demo.chart_at(&CoinId::parse("nope").expect("id"), ChartRange::Day, NOW).is_none());
+        assert!(
+            demo.chart_at(&CoinId::parse("nope").expect("id"), ChartRange::Day, NOW)
+                .is_none()
+        );
     }
 
     #[test]

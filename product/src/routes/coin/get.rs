@@ -40,7 +40,10 @@ struct RangeLink {
 }
 
 enum ChartView {
-    Drawn { chart: Box<PriceChart>, summary: String },
+    Drawn {
+        chart: Box<PriceChart>,
+        summary: String,
+    },
     /// The range is being fetched; the page says to come back.
     Pending,
     /// Nothing to draw: no prices in the range.
@@ -66,7 +69,9 @@ struct AllTime {
 
 /// What the watch button can say.
 enum WatchState {
-    Anonymous { login_url: String },
+    Anonymous {
+        login_url: String,
+    },
     Watching,
     NotWatching,
     /// The watchlist could not be read; no button rather than a wrong one.
@@ -83,7 +88,9 @@ pub async fn coin_page(
     let range = parse_range(req.query_string())?;
     let snapshot = feed.live().snapshot();
     let Some(as_of) = snapshot.as_of() else {
-        return Err(AppError::Unavailable("no market snapshot has been loaded yet".into()));
+        return Err(AppError::Unavailable(
+            "no market snapshot has been loaded yet".into(),
+        ));
     };
     let id = CoinId::parse(&path).map_err(|_| AppError::NotFound)?;
     let coin = snapshot.coin(&id).ok_or(AppError::NotFound)?.clone();
@@ -92,7 +99,10 @@ pub async fn coin_page(
     let watching = async {
         let identity = identity?;
         let id = coin.id.clone();
-        Some(pool.run(move |conn| store::watchlist::contains(conn, identity.user_id, &id)).await)
+        Some(
+            pool.run(move |conn| store::watchlist::contains(conn, identity.user_id, &id))
+                .await,
+        )
     };
     let (chart, watching) = futures_util::join!(feed.charts().chart(&coin, range, as_of), watching);
 
@@ -135,7 +145,10 @@ pub async fn coin_page(
         .collect();
     let supply = coin.supply_fraction().map(|fraction| SupplyBar {
         width: format!("{:.1}", fraction * 100.0),
-        text: format!("{} of the maximum supply is in circulation", percent(fraction * 100.0)),
+        text: format!(
+            "{} of the maximum supply is in circulation",
+            percent(fraction * 100.0)
+        ),
     });
     let all_time = [
         AllTime {
@@ -178,7 +191,9 @@ fn parse_range(query_string: &str) -> Result<ChartRange, AppError> {
         None => Ok(ChartRange::Week),
         Some((_, raw)) => ChartRange::parse(raw.trim()).ok_or_else(|| {
             let shown: String = raw.chars().take(20).collect();
-            AppError::BadRequest(format!("The chart range {shown:?} does not exist. Use 24h, 7d, 30d or 1y."))
+            AppError::BadRequest(format!(
+                "The chart range {shown:?} does not exist. Use 24h, 7d, 30d or 1y."
+            ))
         }),
     }
 }
@@ -198,6 +213,8 @@ mod tests {
     fn the_range_defaults_to_a_week_and_unknown_ranges_are_refused() {
         assert_eq!(parse_range("").ok(), Some(ChartRange::Week));
         assert_eq!(parse_range("range=1y&utm=x").ok(), Some(ChartRange::Year));
-        assert!(matches!(parse_range("range=5y"), Err(AppError::BadRequest(m)) if m.contains("\"5y\"")));
+        assert!(
+            matches!(parse_range("range=5y"), Err(AppError::BadRequest(m)) if m.contains("\"5y\""))
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! `GET /`: the market overview: global figures and the coin table, sorted, paged and
 //! searched by the query string.
 
-use crate::routes::as_of::AsOf;
-use crate::routes::coin_table::CoinRow;
 use crate::feed::Feed;
 use crate::market::listing::{self, ListingQuery, PageSize, SortKey};
 use crate::market::{GlobalFigures, GlobalScope};
+use crate::routes::as_of::AsOf;
+use crate::routes::coin_table::CoinRow;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chassis::AppError;
@@ -78,8 +78,13 @@ const COLUMNS: [(SortKey, &str, &str); 9] = [
     (SortKey::Supply, "Circulating supply", "num hide-small"),
 ];
 
-pub async fn listing_page(req: HttpRequest, page: PageBuilder, feed: web::Data<Feed>) -> Result<HttpResponse, AppError> {
-    let query = ListingQuery::parse(req.query_string()).map_err(|e| AppError::BadRequest(e.to_string()))?;
+pub async fn listing_page(
+    req: HttpRequest,
+    page: PageBuilder,
+    feed: web::Data<Feed>,
+) -> Result<HttpResponse, AppError> {
+    let query =
+        ListingQuery::parse(req.query_string()).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let snapshot = feed.live().snapshot();
     let selection = listing::select(&snapshot, &query);
     let columns = COLUMNS
@@ -107,7 +112,11 @@ pub async fn listing_page(req: HttpRequest, page: PageBuilder, feed: web::Data<F
         global: snapshot.global().clone(),
         rows: selection.coins.iter().map(|c| CoinRow::new(c)).collect(),
         columns,
-        search: query.search.as_ref().map(|s| s.as_typed().to_owned()).unwrap_or_default(),
+        search: query
+            .search
+            .as_ref()
+            .map(|s| s.as_typed().to_owned())
+            .unwrap_or_default(),
         kept_fields,
         pagination: pagination(&query, selection.page, selection.page_count),
         page_sizes: PageSize::CHOICES

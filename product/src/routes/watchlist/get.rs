@@ -48,6 +48,10 @@ pub async fn watchlist_page(
             .filter(|coin| watched.contains(&coin.id))
             .map(CoinRow::new)
             .collect(),
-        unlisted: ids.iter().filter(|id| snapshot.coin(id).is_none()).cloned().collect(),
+        unlisted: ids
+            .iter()
+            .filter(|id| snapshot.coin(id).is_none())
+            .cloned()
+            .collect(),
     })
 }

@@ -50,7 +50,9 @@ impl Submission {
                     .await
                     .map(web::Form::into_inner)
                     .unwrap_or_default();
-                Ok(Self::Anonymous(see_other(&login_url_for(&form.return_path()))))
+                Ok(Self::Anonymous(see_other(&login_url_for(
+                    &form.return_path(),
+                ))))
             }
         }
     }

@@ -32,6 +32,10 @@ pub async fn unwatch(
         .map_or_else(|| id.to_string(), |coin| coin.name.clone());
     pool.run(move |conn| store::watchlist::remove(conn, identity.user_id, &id))
         .await?;
-    set_flash(&req.get_session(), FlashKind::Success, format!("{name} is no longer on your watchlist."));
+    set_flash(
+        &req.get_session(),
+        FlashKind::Success,
+        format!("{name} is no longer on your watchlist."),
+    );
     Ok(see_other(&form.return_path()))
 }

@@ -25,9 +25,19 @@ pub async fn watch(
         Submission::Anonymous(login) => return Ok(login),
     };
     let id = CoinId::parse(&path).map_err(|_| AppError::NotFound)?;
-    let name = feed.live().snapshot().coin(&id).ok_or(AppError::NotFound)?.name.clone();
+    let name = feed
+        .live()
+        .snapshot()
+        .coin(&id)
+        .ok_or(AppError::NotFound)?
+        .name
+        .clone();
     pool.run(move |conn| store::watchlist::add(conn, identity.user_id, &id, now_unix()))
         .await?;
-    set_flash(&req.get_session(), FlashKind::Success, format!("{name} is on your watchlist."));
+    set_flash(
+        &req.get_session(),
+        FlashKind::Success,
+        format!("{name} is on your watchlist."),
+    );
     Ok(see_other(&form.return_path()))
 }
