@@ -146,17 +146,18 @@ impl Refresher {
         log::info!(coins = snapshot.coins().len(), version = generation; "market snapshot refreshed");
         self.live.publish(snapshot);
 
-        // History is secondary: a failure here is logged, and the snapshot stands.
+        // History is secondary: a failure here is logged, and the snapshot stands. The
+        // backfill goes first: it fills from each coin's newest stored point up to now.
+        if !*backfilled {
+            *backfilled = true;
+            self.backfill(ids, now).await;
+        }
         if let Err(err) = self
             .pool
             .run(move |conn| store::history::append(conn, &history))
             .await
         {
             log::warn!("could not append price history: {err}");
-        }
-        if !*backfilled {
-            *backfilled = true;
-            self.backfill(ids, now).await;
         }
         self.prune_if_due(now).await;
         Ok(())

@@ -3,7 +3,7 @@
 
 use super::{coord, polyline};
 use crate::market::{ChartRange, PricePoint, Series};
-use shared_ui::format::{money, signed_percent};
+use shared_ui::format::{compact_money, money, signed_percent};
 use time::OffsetDateTime;
 
 const WIDTH: f64 = 720.0;
@@ -93,7 +93,7 @@ impl PriceChart {
             .into_iter()
             .map(|p| Tick {
                 at: coord(y(p)),
-                label: money(p),
+                label: compact_money(p),
                 anchor: "end",
             })
             .collect();

@@ -10,6 +10,8 @@ pub struct DemoCoin {
     pub max_supply: Option<f64>,
     /// Pegged to the dollar: its price barely moves.
     pub stable: bool,
+    /// A wrapped or staked form of another coin, whose price it follows.
+    pub tracks: Option<&'static str>,
 }
 
 const fn coin(
@@ -28,6 +30,26 @@ const fn coin(
         circulating,
         max_supply,
         stable: false,
+        tracks: None,
+    }
+}
+
+const fn tracking(
+    id: &'static str,
+    symbol: &'static str,
+    name: &'static str,
+    of: &'static DemoCoin,
+    circulating: f64,
+) -> DemoCoin {
+    DemoCoin {
+        id,
+        symbol,
+        name,
+        base_price: of.base_price,
+        circulating,
+        max_supply: None,
+        stable: false,
+        tracks: Some(of.id),
     }
 }
 
@@ -45,6 +67,7 @@ const fn stable(
         circulating,
         max_supply: None,
         stable: true,
+        tracks: None,
     }
 }
 
@@ -52,16 +75,19 @@ const B: f64 = 1e9;
 const M: f64 = 1e6;
 const T: f64 = 1e12;
 
+const BITCOIN: DemoCoin = coin(
+    "bitcoin",
+    "btc",
+    "Bitcoin",
+    95_000.0,
+    19.8 * M,
+    Some(21.0 * M),
+);
+const ETHEREUM: DemoCoin = coin("ethereum", "eth", "Ethereum", 3_400.0, 120.5 * M, None);
+
 pub const COINS: &[DemoCoin] = &[
-    coin(
-        "bitcoin",
-        "btc",
-        "Bitcoin",
-        95_000.0,
-        19.8 * M,
-        Some(21.0 * M),
-    ),
-    coin("ethereum", "eth", "Ethereum", 3_400.0, 120.5 * M, None),
+    BITCOIN,
+    ETHEREUM,
     stable("tether", "usdt", "Tether", 140.0 * B),
     coin("ripple", "xrp", "XRP", 2.3, 57.0 * B, Some(100.0 * B)),
     coin(
@@ -77,13 +103,12 @@ pub const COINS: &[DemoCoin] = &[
     coin("dogecoin", "doge", "Dogecoin", 0.32, 147.0 * B, None),
     coin("cardano", "ada", "Cardano", 0.9, 35.5 * B, Some(45.0 * B)),
     coin("tron", "trx", "TRON", 0.24, 86.0 * B, None),
-    coin(
+    tracking(
         "staked-ether",
         "steth",
         "Lido Staked Ether",
-        3_400.0,
+        &ETHEREUM,
         9.5 * M,
-        None,
     ),
     coin(
         "chainlink",
@@ -101,13 +126,12 @@ pub const COINS: &[DemoCoin] = &[
         410.0 * M,
         Some(720.0 * M),
     ),
-    coin(
+    tracking(
         "wrapped-bitcoin",
         "wbtc",
         "Wrapped Bitcoin",
-        95_000.0,
+        &BITCOIN,
         0.14 * M,
-        None,
     ),
     coin("stellar", "xlm", "Stellar", 0.42, 30.0 * B, Some(50.0 * B)),
     coin("sui", "sui", "Sui", 4.2, 2.9 * B, Some(10.0 * B)),

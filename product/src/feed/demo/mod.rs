@@ -130,10 +130,12 @@ const WAVES: [(f64, f64); 5] = [
 
 impl<'a> Model<'a> {
     fn new(coin: &'a DemoCoin) -> Self {
-        let seed = fnv1a(coin.id.as_bytes());
+        // A wrapped or staked coin moves with the coin it stands for.
+        let moves_like = coin.tracks.unwrap_or(coin.id);
+        let seed = fnv1a(moves_like.as_bytes());
         let volatility = if coin.stable {
             0.002
-        } else if coin.id == "bitcoin" {
+        } else if moves_like == "bitcoin" {
             1.0
         } else {
             1.1 + 0.7 * unit(seed, 1)
@@ -298,6 +300,19 @@ mod tests {
             assert!(c.low_24h <= c.price && c.price <= c.high_24h, "{}", c.id);
             assert_eq!(c.sparkline_7d.len(), 169);
         }
+    }
+
+    #[test]
+    fn wrapped_coins_follow_what_they_wrap() {
+        let data = Demo::new().market_at(NOW);
+        assert_eq!(
+            coin(&data, "wrapped-bitcoin").price,
+            coin(&data, "bitcoin").price
+        );
+        assert_eq!(
+            coin(&data, "staked-ether").change_7d,
+            coin(&data, "ethereum").change_7d
+        );
     }
 
     #[test]
