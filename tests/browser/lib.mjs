@@ -105,6 +105,7 @@ export async function signedInHeader(page) {
 
 export const pages = []; // {name, url, status, htmlFile}
 export const axeProblems = []; // strings
+export const reflowProblems = []; // strings: pages wider than a phone
 
 function safeName(name) {
   return name.replace(/[^a-z0-9-]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
@@ -131,6 +132,22 @@ export async function capture(page, docs, name) {
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
       await page.screenshot({ path: join(SCREENSHOTS, `${safeName(name)}-${width}-${scheme}.png`), fullPage: true });
+      if (width === WIDTHS[0] && scheme === SCHEMES[0]) {
+        // WCAG 1.4.10 Reflow: on a phone the page itself never scrolls sideways (a wide table
+        // may scroll inside its own box). Name the widest elements that stick out.
+        const reflow = await page.evaluate(() => {
+          const vw = document.documentElement.clientWidth;
+          const sw = document.documentElement.scrollWidth;
+          if (sw <= vw) return null;
+          const wide = [...document.querySelectorAll('body *')]
+            .map((el) => ({ el, right: el.getBoundingClientRect().right }))
+            .filter((x) => x.right > vw + 1)
+            .slice(0, 3)
+            .map(({ el, right }) => `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).trim().replace(/\s+/g, '.')}` : ''} (right edge ${Math.round(right)}px)`);
+          return `${sw}px wide in a ${vw}px viewport: ${wide.join(', ')}`;
+        });
+        if (reflow) reflowProblems.push(`${name}: ${reflow}`);
+      }
     }
     // axe at both widths in this scheme: layout and contrast differ.
     for (const width of WIDTHS) {

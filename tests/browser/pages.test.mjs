@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  launch, newContext, trackDocuments, capture, pages, axeProblems, validateHtml, resetArtifacts,
+  launch, newContext, trackDocuments, capture, pages, axeProblems, reflowProblems, validateHtml, resetArtifacts,
   uniqueName, PASSWORD, REPO, javaVersion, fakeClientIp, runAxe,
 } from './lib.mjs';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -218,6 +218,11 @@ describe('every page', () => {
   test('axe-core: no serious or critical violation on any page', () => {
     assert.ok(pages.length > 0, 'no page was captured');
     assert.deepEqual(axeProblems, [], `axe-core found:\n${axeProblems.join('\n')}`);
+  });
+
+  test('no page scrolls sideways on a 390 px phone', () => {
+    assert.ok(pages.length > 0, 'no page was captured');
+    assert.deepEqual(reflowProblems, [], `pages wider than the phone:\n${reflowProblems.join('\n')}`);
   });
 
   test('Nu HTML Checker: no error on any page', () => {

@@ -4,7 +4,7 @@ Started again, login works as before."""
 
 from __future__ import annotations
 
-from support import Client, is_alb_page, signed_in_as, unique_username
+from support import Client, is_alb_page, signed_in_as, unique_username, wait_until
 
 
 def test_product_keeps_working_while_login_is_down(base_url, cluster, state):
@@ -39,9 +39,11 @@ def test_product_keeps_working_while_login_is_down(base_url, cluster, state):
         for name in logins:
             cluster.wait_replica_ready(state, name)
 
-    # Everything works again, with the same session.
-    page = c.get("/account")
-    assert page.status_code == 200 and user in page.text
+    # Everything works again, with the same session, once the balancer's passive check lets
+    # the replicas back in (fail_timeout; the ALB's healthy threshold plays that part).
+    page = wait_until("login back behind the balancer", lambda: (r := c.get("/account")).status_code == 200 and r,
+                      timeout=20)
+    assert user in page.text
     assert c.get("/account/healthz").status_code == 200
     assert c.logout().status_code == 200
     assert c.login(user).status_code == 200

@@ -31,7 +31,7 @@ def test_pages_keep_the_last_snapshot_and_say_it_is_stale(base_url, cluster, sta
     assert cluster.mock_state(state)["api_key_headers"].get("x-cg-demo-api-key"), "the demo API key header was sent"
 
     try:
-        for mode in ("error", "error-object", "garbage", "ratelimit"):
+        for mode in ("error", "error-object", "ratelimit", "unavailable"):
             cluster.mock_mode(state, mode)
             seen = cluster.mock_state(state)["counts"].get("markets", 0)
             wait_until(f"the product to hit the mock in {mode} mode",
@@ -47,10 +47,53 @@ def test_pages_keep_the_last_snapshot_and_say_it_is_stale(base_url, cluster, sta
             return page.status_code == 200 and any("stale" in b.lower() or "as of" in b.lower() for b in banners(page.text)) and page
 
         page = wait_until("the stale banner", stale, timeout=stale_wait)
-        assert "Bitcoin" in page.text and "Ethereum" in page.text
+        for name in ("Bitcoin", "Ethereum", "XRP", "Shiba Inu"):
+            assert name in page.text, f"{name} left the listing during the outage"
         coin = c.get("/coins/bitcoin")
         assert coin.status_code == 200 and banners(coin.text), "the coin page shows the banner too"
     finally:
         cluster.mock_mode(state, "ok")
 
     wait_until("the banner to go once the API answers again", fresh, timeout=fresh_wait + 30)
+
+
+def test_a_malformed_answer_keeps_the_last_good_data(base_url, cluster, state):
+    """An answer with nulls, missing fields and exponent numbers (the mock's `garbage` mode:
+    Bitcoin's price null, Ethereum's name missing, XRP's id null) must not take coins or
+    prices off the site: the last good snapshot stays."""
+    s = state["settings"]
+    if s["market_source"] != "coingecko":
+        pytest.skip("the cluster runs the demo feed")
+    c = Client(base_url)
+    fresh_wait = s["market_refresh_secs"] * 2 + 15
+    good = wait_until("a fresh snapshot", lambda: (p := c.get("/coins/bitcoin")).status_code == 200 and not banners(p.text) and p,
+                      timeout=fresh_wait)
+    price_before = parse_price(good.text)
+    try:
+        cluster.mock_mode(state, "garbage")
+        seen = cluster.mock_state(state)["counts"].get("markets", 0)
+        wait_until("two fetches of the malformed answer",
+                   lambda: cluster.mock_state(state)["counts"].get("markets", 0) >= seen + 2,
+                   timeout=s["market_refresh_secs"] * 4 + 30)
+        problems = []
+        for coin in ("ethereum", "ripple", "bitcoin"):
+            page = c.get(f"/coins/{coin}")
+            if page.status_code != 200:
+                problems.append(f"/coins/{coin} answered {page.status_code}")
+        listing = c.get("/").text
+        for name in ("Ethereum", "XRP"):
+            if name not in listing:
+                problems.append(f"{name} left the listing")
+        btc = c.get("/coins/bitcoin")
+        if btc.status_code == 200 and parse_price(btc.text) in (None, "\u2014", "-"):
+            problems.append(f"Bitcoin's price went from {price_before} to {parse_price(btc.text)!r}")
+        assert not problems, "a malformed upstream answer changed the site: " + "; ".join(problems)
+    finally:
+        cluster.mock_mode(state, "ok")
+
+
+def parse_price(html: str) -> str | None:
+    import re
+
+    m = re.search(r'class="coin-price">(?:<span class="visually-hidden">[^<]*</span>)?\s*([^<]*)<', html)
+    return m.group(1).strip() if m else None
