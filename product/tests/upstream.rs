@@ -134,28 +134,39 @@ async fn an_empty_list_keeps_the_last_good_prices() {
 }
 
 #[actix_web::test]
-async fn nulls_missing_fields_exponents_and_roi_objects_are_read_and_a_bad_coin_keeps_its_last_figures()
- {
+async fn a_messy_answer_changes_nothing_a_visitor_sees() {
+    let four = || {
+        let mut coins = three_coins();
+        let list = coins.as_array_mut().expect("a list");
+        list.insert(2, coin("ripple", "xrp", "XRP", 3, 2.3));
+        list[3]["market_cap_rank"] = Value::from(4);
+        coins
+    };
     let upstream = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v3/coins/markets"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(three_coins()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(four()))
         .up_to_n_times(1)
         .mount(&upstream)
         .await;
-    let mut messy = three_coins();
+    // Like CoinGecko on a bad day: nulls, a missing name, an entry without an id, numbers in
+    // exponent form and as strings, an roi object, a tiny price without a sparkline.
+    let mut messy = four();
     let list = messy.as_array_mut().expect("a list");
+    list[0]["current_price"] = Value::Null;
     list[0]["market_cap"] = Value::Null;
-    list[0]["current_price"] = Value::from(6.5e4);
     list[0]["roi"] = json!({"times": 12.5, "currency": "usd", "percentage": 1250.0});
     list[0]
         .as_object_mut()
         .expect("an object")
         .remove("max_supply");
     list[1].as_object_mut().expect("an object").remove("name");
-    list[2]["current_price"] = Value::from(1.234e-7);
-    list[2]["sparkline_in_7d"] = Value::Null;
-    list.push(json!({"id": null}));
+    list[2] = json!({"id": null});
+    list[3]["current_price"] = Value::from(2.3841e2);
+    list[3]["total_volume"] = Value::from("1.2e+7");
+    let mut tiny = coin("dogecoin", "doge", "Dogecoin", 5, 1.234e-7);
+    tiny["sparkline_in_7d"] = Value::Null;
+    list.push(tiny);
     Mock::given(method("GET"))
         .and(path("/api/v3/coins/markets"))
         .respond_with(ResponseTemplate::new(200).set_body_json(messy))
@@ -166,25 +177,34 @@ async fn nulls_missing_fields_exponents_and_roi_objects_are_read_and_a_bad_coin_
 
     let (status, html) = app.page("/").await;
     assert_eq!(status, 200);
+    let listed = listed_ids(&html);
     assert_eq!(
-        listed_ids(&html),
-        ["bitcoin", "ethereum", "solana"],
-        "Ethereum keeps its last figures"
+        listed,
+        ["bitcoin", "ethereum", "ripple", "solana", "dogecoin"],
+        "no coin left the listing"
     );
-    assert!(html.contains("$65,000.00"), "an exponent price reads");
+    assert!(
+        html.contains("$64,231.50"),
+        "a null price keeps the last good one"
+    );
+    assert!(
+        html.contains("$3,412.55"),
+        "a coin without a name keeps its last good figures"
+    );
+    assert!(html.contains("$238.41"), "a price in exponent form reads");
     assert!(
         html.contains("$0.00000012"),
         "a tiny price shows its digits"
     );
-    assert!(html.contains("$3,412.55"), "Ethereum's last good price");
     let (status, coin) = app.page("/coins/bitcoin").await;
     assert_eq!(status, 200);
     assert!(
-        coin.contains("No fixed maximum"),
-        "a missing max supply reads as none"
+        coin.contains("2,000,000"),
+        "a missing maximum supply keeps its last good value"
     );
-    let (status, _) = app.page("/coins/solana").await;
-    assert_eq!(status, 200, "a coin without a sparkline still has a page");
+    for id in ["ethereum", "ripple", "dogecoin"] {
+        assert_eq!(app.page(&format!("/coins/{id}")).await.0, 200, "{id}");
+    }
 }
 
 #[actix_web::test]

@@ -120,9 +120,9 @@ impl Refresher {
         let mut data = tokio::time::timeout(REFRESH_TIMEOUT, self.source.markets())
             .await
             .map_err(|_| RefreshError::TimedOut)??;
-        let kept = data.keep_unreadable_from(&self.live.snapshot());
+        let kept = data.keep_last_good_from(&self.live.snapshot());
         if kept > 0 {
-            log::warn!(coins = kept; "kept the previous figures of coins the upstream sent unreadable");
+            log::warn!(coins = kept; "kept the last good figures of coins the upstream sent incomplete or unreadable");
         }
         let kind = self.source.kind();
         let (generation, data) = self

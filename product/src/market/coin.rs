@@ -64,6 +64,55 @@ impl Coin {
         distance(self.all_time_low.as_ref(), self.price)
     }
 
+    /// Fills each figure this coin lacks with `previous`'s, so a `null` from the source does
+    /// not blank what a visitor saw a minute ago. A price taken over brings its update time.
+    /// Returns whether anything was filled.
+    pub fn fill_gaps_from(&mut self, previous: &Coin) -> bool {
+        let mut filled = false;
+        let mut fill = |mine: &mut Option<f64>, theirs: Option<f64>| {
+            if mine.is_none() && theirs.is_some() {
+                *mine = theirs;
+                filled = true;
+            }
+        };
+        let price_missing = self.price.is_none() && previous.price.is_some();
+        fill(&mut self.price, previous.price);
+        fill(&mut self.change_1h, previous.change_1h);
+        fill(&mut self.change_24h, previous.change_24h);
+        fill(&mut self.change_7d, previous.change_7d);
+        fill(&mut self.market_cap, previous.market_cap);
+        fill(
+            &mut self.fully_diluted_valuation,
+            previous.fully_diluted_valuation,
+        );
+        fill(&mut self.volume_24h, previous.volume_24h);
+        fill(&mut self.high_24h, previous.high_24h);
+        fill(&mut self.low_24h, previous.low_24h);
+        fill(&mut self.circulating_supply, previous.circulating_supply);
+        fill(&mut self.total_supply, previous.total_supply);
+        fill(&mut self.max_supply, previous.max_supply);
+        if price_missing {
+            self.last_updated = previous.last_updated;
+        }
+        if self.rank.is_none() && previous.rank.is_some() {
+            self.rank = previous.rank;
+            filled = true;
+        }
+        if self.all_time_high.is_none() && previous.all_time_high.is_some() {
+            self.all_time_high = previous.all_time_high.clone();
+            filled = true;
+        }
+        if self.all_time_low.is_none() && previous.all_time_low.is_some() {
+            self.all_time_low = previous.all_time_low.clone();
+            filled = true;
+        }
+        if self.sparkline_7d.is_empty() && !previous.sparkline_7d.is_empty() {
+            self.sparkline_7d = previous.sparkline_7d.clone();
+            filled = true;
+        }
+        filled
+    }
+
     /// Whether `term` (already lower-case) is part of the name, symbol or id.
     pub fn matches(&self, term: &str) -> bool {
         self.name.to_lowercase().contains(term)

@@ -81,9 +81,9 @@ pub struct MarketData {
     pub global: Option<GlobalFigures>,
     /// Unix seconds: when these prices were current.
     pub as_of: i64,
-    /// Coins the source listed but sent in a form that could not be read; the refresher keeps
-    /// their previous figures rather than dropping them from the listing.
-    pub unreadable: Vec<CoinId>,
+    /// Entries the source listed but sent in a form that could not be read, by id where the
+    /// id itself could be read (`None` where not).
+    pub unreadable: Vec<Option<CoinId>>,
 }
 
 impl MarketData {
@@ -96,18 +96,39 @@ impl MarketData {
         }
     }
 
-    /// Puts back the previous figures of each coin the source listed unreadably, so one bad
-    /// entry does not make a coin vanish. Returns how many were kept.
-    pub fn keep_unreadable_from(&mut self, previous: &Snapshot) -> usize {
+    /// Makes a messy answer change nothing a visitor sees, using the `previous` snapshot:
+    /// a figure the source sent as missing keeps its last good value; a coin sent unreadable
+    /// keeps its last good figures; and for each entry whose id could not even be read, the
+    /// best-ranked previous coin absent from the answer stays listed. Returns how many
+    /// coins were kept or patched.
+    pub fn keep_last_good_from(&mut self, previous: &Snapshot) -> usize {
         let mut kept = 0;
-        for id in std::mem::take(&mut self.unreadable) {
-            if self.coins.iter().any(|c| c.id == id) {
-                continue;
+        for coin in &mut self.coins {
+            if let Some(before) = previous.coin(&coin.id) {
+                kept += usize::from(coin.fill_gaps_from(before));
             }
-            if let Some(coin) = previous.coin(&id) {
+        }
+        let unreadable = std::mem::take(&mut self.unreadable);
+        let unidentified = unreadable.iter().filter(|id| id.is_none()).count();
+        for id in unreadable.into_iter().flatten() {
+            if !self.coins.iter().any(|c| c.id == id)
+                && let Some(coin) = previous.coin(&id)
+            {
                 self.coins.push(coin.clone());
                 kept += 1;
             }
+        }
+        if unidentified > 0 {
+            // The previous snapshot is in rank order, so these are the best-ranked absentees.
+            let absent: Vec<Coin> = previous
+                .coins()
+                .iter()
+                .filter(|c| !self.coins.iter().any(|n| n.id == c.id))
+                .take(unidentified)
+                .cloned()
+                .collect();
+            kept += absent.len();
+            self.coins.extend(absent);
         }
         kept
     }
@@ -225,18 +246,43 @@ mod tests {
     }
 
     #[test]
-    fn a_coin_sent_unreadable_keeps_its_previous_figures() {
-        let mut eth = sample("ethereum");
-        eth.rank = Some(2);
-        let previous = Snapshot::new(1, SourceKind::CoinGecko, data(vec![sample("bitcoin"), eth]));
-        let mut next = data(vec![sample("bitcoin")]);
+    fn a_messy_answer_keeps_the_last_good_figures_and_coins() {
+        let ranked = |id: &str, rank: u32| {
+            let mut c = sample(id);
+            c.rank = Some(rank);
+            c.price = Some(f64::from(rank) * 10.0);
+            c.last_updated = Some(100);
+            c
+        };
+        let previous = Snapshot::new(
+            1,
+            SourceKind::CoinGecko,
+            data(vec![
+                ranked("bitcoin", 1),
+                ranked("ethereum", 2),
+                ranked("ripple", 3),
+                ranked("solana", 4),
+            ]),
+        );
+        let mut btc = ranked("bitcoin", 1);
+        btc.price = None;
+        btc.last_updated = Some(200);
+        let mut next = data(vec![btc, ranked("solana", 4)]);
         next.unreadable = vec![
-            CoinId::parse("ethereum").expect("id"),
-            CoinId::parse("gone").expect("id"),
+            Some(CoinId::parse("ethereum").expect("id")),
+            None,
+            Some(CoinId::parse("gone").expect("id")),
         ];
-        assert_eq!(next.keep_unreadable_from(&previous), 1);
+        assert_eq!(next.keep_last_good_from(&previous), 3);
         let ids: Vec<&str> = next.coins.iter().map(|c| c.id.as_str()).collect();
-        assert_eq!(ids, ["bitcoin", "ethereum"]);
+        assert_eq!(ids, ["bitcoin", "solana", "ethereum", "ripple"]);
+        let btc = &next.coins[0];
+        assert_eq!(
+            btc.price,
+            Some(10.0),
+            "a missing price keeps the last good one"
+        );
+        assert_eq!(btc.last_updated, Some(100), "with the time of that price");
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub fn markets(body: &[u8], fetched_at: i64) -> Result<MarketData, FetchError> {
                 Err(problem) => {
                     let shown: String = id.as_deref().unwrap_or("?").chars().take(100).collect();
                     log::warn!(index = index, coin = shown.as_str(); "skipping a coin the upstream sent malformed: {problem}");
-                    unreadable.extend(id.and_then(|id| CoinId::parse(&id).ok()));
+                    unreadable.push(id.and_then(|id| CoinId::parse(&id).ok()));
                     None
                 }
             }
@@ -471,10 +471,14 @@ mod tests {
         let data = parse(Value::Array(list)).expect("most coins read");
         let ids: Vec<&str> = data.coins.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["bitcoin", "ethereum", "solana", "bitcoin"]);
-        let unreadable: Vec<&str> = data.unreadable.iter().map(|c| c.as_str()).collect();
+        let unreadable: Vec<Option<&str>> = data
+            .unreadable
+            .iter()
+            .map(|c| c.as_ref().map(CoinId::as_str))
+            .collect();
         assert_eq!(
             unreadable,
-            ["x"],
+            [None, None, None, Some("x")],
             "an entry whose id reads is remembered, so its old figures can stay"
         );
     }
