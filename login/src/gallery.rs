@@ -1,14 +1,13 @@
 //! Every login page in each of its states, with sample data, for the site's `/_gallery` and
 //! the snapshot tests. Not compiled into the `login` binary (the `gallery` feature).
 
+use crate::copy::Copy;
 use crate::routes::account::get::{
     AccountForms, AccountPage, DeleteErrors, EmailErrors, PasswordErrors,
 };
 use crate::routes::login::get::LoginPage;
-use crate::routes::login::post::WRONG_CREDENTIALS;
 use crate::routes::logout::get::LogoutPage;
 use crate::routes::register::get::{RegisterErrors, RegisterPage};
-use crate::routes::register::post::{EMAIL_TAKEN, USERNAME_TAKEN};
 use shared_ui::gallery::{Sample, demo_banner, sample_context};
 use shared_ui::{Flash, FlashKind, Nav};
 
@@ -24,7 +23,7 @@ pub fn samples() -> Vec<Sample> {
     let mut with_flash = signed_in("Your account", "satoshi");
     with_flash.flash = Some(Flash {
         kind: FlashKind::Success,
-        message: "Your password was changed.".to_owned(),
+        message: Copy::PasswordChanged.text(),
     });
     let mut login_with_banner = anonymous("Log in");
     login_with_banner.banners = vec![demo_banner()];
@@ -47,7 +46,7 @@ pub fn samples() -> Vec<Sample> {
                 ctx: login_with_banner,
                 login: "satoshi@example.com".into(),
                 next: "/coins/bitcoin".into(),
-                error: Some(WRONG_CREDENTIALS),
+                error: Some(Copy::WrongCredentials.text()),
             },
         ),
         Sample::new(
@@ -70,16 +69,15 @@ pub fn samples() -> Vec<Sample> {
                 email: "not-an-email-address-but-a-rather-long-string-of-text".into(),
                 next: "/watchlist".into(),
                 errors: RegisterErrors {
-                    username: Some(
-                        "Use only letters, digits, dots, dashes and underscores in your username."
-                            .into(),
-                    ),
-                    email: Some("Enter an email address like name@example.com.".into()),
+                    username: Some(Copy::UsernameCharacters.text()),
+                    email: Some(Copy::EmailInvalid.text()),
                     password: Some(
-                        "This password is too easy to guess. This is a top-100 common password."
-                            .into(),
+                        Copy::PasswordWeak {
+                            reason: Some("This is a top-100 common password.".into()),
+                        }
+                        .text(),
                     ),
-                    password_confirm: Some("The two passwords do not match.".into()),
+                    password_confirm: Some(Copy::PasswordMismatch.text()),
                 },
             },
         ),
@@ -92,8 +90,8 @@ pub fn samples() -> Vec<Sample> {
                 email: "satoshi@example.com".into(),
                 next: "/".into(),
                 errors: RegisterErrors {
-                    username: Some(USERNAME_TAKEN.into()),
-                    email: Some(EMAIL_TAKEN.into()),
+                    username: Some(Copy::UsernameTaken.text()),
+                    email: Some(Copy::EmailTaken.text()),
                     ..RegisterErrors::default()
                 },
             },
@@ -131,18 +129,28 @@ pub fn samples() -> Vec<Sample> {
                 member_since,
                 forms: AccountForms {
                     password: PasswordErrors {
-                        current: Some("Your current password is not right.".into()),
-                        new: Some("Your password must be at least 8 characters long.".into()),
-                        confirm: Some("The two passwords do not match.".into()),
+                        current: Some(Copy::CurrentPasswordWrong.text()),
+                        new: Some(
+                            Copy::PasswordTooShort {
+                                min: crate::domain::NewPassword::MIN,
+                            }
+                            .text(),
+                        ),
+                        confirm: Some(Copy::PasswordMismatch.text()),
                     },
                     email: EmailErrors {
-                        email: Some("Enter an email address like name@example.com.".into()),
-                        password: Some("Enter your current password.".into()),
+                        email: Some(Copy::EmailInvalid.text()),
+                        password: Some(Copy::CurrentPasswordMissing.text()),
                     },
                     email_value: "satoshi@".into(),
                     delete: DeleteErrors {
-                        password: Some("Your current password is not right.".into()),
-                        confirm: Some("Type your username, satoshi, to confirm.".into()),
+                        password: Some(Copy::CurrentPasswordWrong.text()),
+                        confirm: Some(
+                            Copy::ConfirmUsername {
+                                username: "satoshi".into(),
+                            }
+                            .text(),
+                        ),
                     },
                     confirm_value: "satosh".into(),
                 },

@@ -5,6 +5,7 @@
 
 pub mod breached;
 pub mod config;
+pub mod copy;
 pub mod domain;
 #[cfg(feature = "gallery")]
 pub mod gallery;

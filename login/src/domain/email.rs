@@ -1,6 +1,14 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// Why an email address is not acceptable; the words are in `templates/copy.txt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailProblem {
+    Missing,
+    TooLong,
+    Invalid,
+}
+
 /// A syntactically valid email address, unique case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
@@ -8,19 +16,19 @@ pub struct Email(String);
 impl Email {
     pub const MAX: usize = 254;
 
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, EmailProblem> {
         let email = raw.trim();
         if email.is_empty() {
-            return Err("Enter your email address.");
+            return Err(EmailProblem::Missing);
         }
         if email.len() > Self::MAX {
-            return Err("That email address is too long.");
+            return Err(EmailProblem::TooLong);
         }
-        let parsed = email_address::EmailAddress::from_str(email)
-            .map_err(|_| "Enter an email address like name@example.com.")?;
+        let parsed =
+            email_address::EmailAddress::from_str(email).map_err(|_| EmailProblem::Invalid)?;
         // Local delivery addresses (`user@localhost`) are valid syntax but never reach anyone.
         if !parsed.domain().contains('.') || email.chars().any(char::is_whitespace) {
-            return Err("Enter an email address like name@example.com.");
+            return Err(EmailProblem::Invalid);
         }
         Ok(Self(email.to_owned()))
     }
@@ -61,7 +69,7 @@ mod tests {
 
     #[test]
     fn invalid_addresses_say_why() {
-        assert_eq!(Email::parse(""), Err("Enter your email address."));
+        assert_eq!(Email::parse(""), Err(EmailProblem::Missing));
         for bad in [
             "plain",
             "a@b",
@@ -70,13 +78,9 @@ mod tests {
             "a b@example.com",
             "a@localhost",
         ] {
-            assert_eq!(
-                Email::parse(bad),
-                Err("Enter an email address like name@example.com."),
-                "{bad}"
-            );
+            assert_eq!(Email::parse(bad), Err(EmailProblem::Invalid), "{bad}");
         }
         let long = format!("{}@example.com", "a".repeat(250));
-        assert_eq!(Email::parse(&long), Err("That email address is too long."));
+        assert_eq!(Email::parse(&long), Err(EmailProblem::TooLong));
     }
 }

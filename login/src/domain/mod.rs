@@ -5,9 +5,9 @@ mod email;
 mod password;
 mod username;
 
-pub use email::Email;
+pub use email::{Email, EmailProblem};
 pub use password::{NewPassword, PasswordProblem};
-pub use username::Username;
+pub use username::{Username, UsernameProblem};
 
 /// The normalised form used for case-insensitive uniqueness and lookups.
 pub fn lookup_key(raw: &str) -> String {

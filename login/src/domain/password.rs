@@ -15,26 +15,8 @@ pub enum PasswordProblem {
     TooShort,
     TooLong,
     Mismatch,
-    /// Guessable, with the estimator's reason.
-    Weak(String),
-}
-
-impl PasswordProblem {
-    pub fn message(&self) -> String {
-        match self {
-            Self::Missing => "Choose a password.".to_owned(),
-            Self::TooShort => format!(
-                "Your password must be at least {} characters long.",
-                NewPassword::MIN
-            ),
-            Self::TooLong => format!(
-                "Your password can be at most {} characters long.",
-                NewPassword::MAX
-            ),
-            Self::Mismatch => "The two passwords do not match.".to_owned(),
-            Self::Weak(reason) => format!("This password is too easy to guess. {reason}"),
-        }
-    }
+    /// Guessable, with the strength estimator's reason when it gives one.
+    Weak(Option<String>),
 }
 
 impl NewPassword {
@@ -68,14 +50,7 @@ impl NewPassword {
                 .feedback()
                 .and_then(|f| f.warning().map(|w| w.to_string()))
                 .filter(|w| !w.is_empty())
-                .unwrap_or_else(|| {
-                    "Add more words or characters that are hard to guess.".to_owned()
-                });
-            let reason = if reason.ends_with('.') {
-                reason
-            } else {
-                format!("{reason}.")
-            };
+                .map(|w| if w.ends_with('.') { w } else { format!("{w}.") });
             return Err(PasswordProblem::Weak(reason));
         }
         Ok(Self(password.to_owned()))
@@ -121,7 +96,7 @@ mod tests {
     fn common_and_personal_passwords_are_weak_with_a_reason() {
         for weak in ["password123", "qwertyuiop", "iloveyou1"] {
             match NewPassword::parse(weak, weak, &[]) {
-                Err(PasswordProblem::Weak(reason)) => assert!(!reason.is_empty()),
+                Err(PasswordProblem::Weak(Some(reason))) => assert!(!reason.is_empty()),
                 other => panic!("{weak} was {other:?}"),
             }
         }
@@ -141,7 +116,6 @@ mod tests {
             NewPassword::parse(STRONG, "other", &[]).unwrap_err(),
             PasswordProblem::Mismatch
         );
-        assert!(PasswordProblem::Mismatch.message().contains("do not match"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `POST /account/delete`: deletes the account after the password and a typed confirmation.
 
 use super::get::{AccountForms, DeleteErrors, render_account, signed_in_user};
-use super::reauth::{WRONG_PASSWORD, confirm_password};
+use super::reauth::confirm_password;
+use crate::copy::Copy;
 use crate::state::LoginState;
 use crate::users;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
@@ -36,15 +37,17 @@ pub async fn delete_account(
     } = form.0;
     let mut errors = DeleteErrors::default();
     if !confirm_username.trim().eq_ignore_ascii_case(&user.username) {
-        errors.confirm = Some(format!(
-            "Type your username, {}, to confirm.",
-            user.username
-        ));
+        errors.confirm = Some(
+            Copy::ConfirmUsername {
+                username: user.username.clone(),
+            }
+            .text(),
+        );
     }
     if current_password.is_empty() {
-        errors.password = Some("Enter your current password.".to_owned());
+        errors.password = Some(Copy::CurrentPasswordMissing.text());
     } else if !confirm_password(&req, &state, &user, current_password).await? {
-        errors.password = Some(WRONG_PASSWORD.to_owned());
+        errors.password = Some(Copy::CurrentPasswordWrong.text());
     }
     if errors.confirm.is_some() || errors.password.is_some() {
         let forms = AccountForms {
@@ -58,10 +61,7 @@ pub async fn delete_account(
     state.pool.run(move |conn| users::delete(conn, id)).await?;
     sign_out(
         page.session(),
-        Some((
-            FlashKind::Info,
-            "Your account was deleted. We are sorry to see you go.",
-        )),
+        Some((FlashKind::Info, Copy::AccountDeleted.text().as_str())),
     );
     chassis::metrics::record_login_outcome("deleted");
     log::info!(target: "login", outcome = "deleted", user_id = id; "account deleted");

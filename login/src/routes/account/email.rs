@@ -1,9 +1,9 @@
 //! `POST /account/email`: changes the email after checking the password.
 
 use super::get::{AccountForms, EmailErrors, render_account, signed_in_user};
-use super::reauth::{WRONG_PASSWORD, confirm_password};
+use super::reauth::confirm_password;
+use crate::copy::Copy;
 use crate::domain::Email;
-use crate::routes::register::post::EMAIL_TAKEN;
 use crate::state::LoginState;
 use crate::users;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
@@ -38,12 +38,12 @@ pub async fn change_email(
     } = form.0;
     let mut errors = EmailErrors::default();
     let parsed = Email::parse(&email)
-        .map_err(|e| errors.email = Some(e.to_owned()))
+        .map_err(|e| errors.email = Some(Copy::from(e).text()))
         .ok();
     if current_password.is_empty() {
-        errors.password = Some("Enter your current password.".to_owned());
+        errors.password = Some(Copy::CurrentPasswordMissing.text());
     } else if !confirm_password(&req, &state, &user, current_password).await? {
-        errors.password = Some(WRONG_PASSWORD.to_owned());
+        errors.password = Some(Copy::CurrentPasswordWrong.text());
     }
     let fail = |errors: EmailErrors, user| {
         let forms = AccountForms {
@@ -62,13 +62,13 @@ pub async fn change_email(
         .run(move |conn| users::set_email(conn, id, &parsed))
         .await?;
     if !updated {
-        errors.email = Some(EMAIL_TAKEN.to_owned());
+        errors.email = Some(Copy::EmailTaken.text());
         return fail(errors, user);
     }
     set_flash(
         page.session(),
         FlashKind::Success,
-        "Your email address was changed.",
+        Copy::EmailChanged.text(),
     );
     Ok(see_other("/account"))
 }

@@ -2,9 +2,9 @@
 //! renews the session.
 
 use super::get::{AccountForms, PasswordErrors, render_account, signed_in_user};
-use super::reauth::{WRONG_PASSWORD, confirm_password};
+use super::reauth::confirm_password;
+use crate::copy::Copy;
 use crate::domain::{NewPassword, PasswordProblem};
-use crate::routes::register::post::BREACHED;
 use crate::state::LoginState;
 use crate::users;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
@@ -45,23 +45,23 @@ pub async fn change_password(
     let new = match NewPassword::parse(&new_password, &new_password_confirm, &related) {
         Ok(p) => Some(p),
         Err(PasswordProblem::Mismatch) => {
-            errors.confirm = Some(PasswordProblem::Mismatch.message());
+            errors.confirm = Some(Copy::PasswordMismatch.text());
             None
         }
         Err(problem) => {
-            errors.new = Some(problem.message());
+            errors.new = Some(Copy::from(problem).text());
             None
         }
     };
     if current_password.is_empty() {
-        errors.current = Some("Enter your current password.".to_owned());
+        errors.current = Some(Copy::CurrentPasswordMissing.text());
     } else if !confirm_password(&req, &state, &user, current_password).await? {
-        errors.current = Some(WRONG_PASSWORD.to_owned());
+        errors.current = Some(Copy::CurrentPasswordWrong.text());
     }
     if let (Some(p), Some(check), None) = (&new, &state.breached, &errors.current)
         && check.is_breached(p.expose()).await
     {
-        errors.new = Some(BREACHED.to_owned());
+        errors.new = Some(Copy::PasswordBreached.text());
     }
     let (Some(new), None, None, None) = (new, &errors.current, &errors.new, &errors.confirm) else {
         let forms = AccountForms {
@@ -86,7 +86,7 @@ pub async fn change_password(
     set_flash(
         page.session(),
         FlashKind::Success,
-        "Your password was changed.",
+        Copy::PasswordChanged.text(),
     );
     chassis::metrics::record_login_outcome("password_changed");
     log::info!(target: "login", outcome = "password_changed", user_id = id; "password changed");

@@ -8,8 +8,6 @@ use crate::users::User;
 use actix_web::HttpRequest;
 use chassis::AppError;
 
-pub const WRONG_PASSWORD: &str = "Your current password is not right.";
-
 /// `Ok(true)` when `password` is the user's; a wrong one counts as a failed login.
 pub async fn confirm_password(
     req: &HttpRequest,

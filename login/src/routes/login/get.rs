@@ -14,7 +14,7 @@ pub struct LoginPage {
     /// What the visitor typed as username or email (never the password).
     pub login: String,
     pub next: String,
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
 }
 
 pub async fn login_page(
@@ -32,7 +32,7 @@ pub fn render_login(
     page: &PageBuilder,
     login: String,
     next: String,
-    error: Option<&'static str>,
+    error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     render_with_status(

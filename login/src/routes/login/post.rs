@@ -3,6 +3,7 @@
 
 use super::super::safe_next;
 use super::get::render_login;
+use crate::copy::Copy;
 use crate::domain::lookup_key;
 use crate::password_hashing::Verification;
 use crate::state::LoginState;
@@ -26,10 +27,6 @@ pub struct LoginForm {
     next: String,
 }
 
-pub const WRONG_CREDENTIALS: &str =
-    "That username, email or password is not right. Check them and try again.";
-const MISSING_CREDENTIALS: &str = "Enter your username or email and your password.";
-
 pub async fn log_in(
     req: HttpRequest,
     page: PageBuilder,
@@ -48,7 +45,7 @@ pub async fn log_in(
             &page,
             login,
             next,
-            Some(MISSING_CREDENTIALS),
+            Some(Copy::MissingCredentials.text()),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -94,7 +91,7 @@ pub async fn log_in(
                 &page,
                 login,
                 next,
-                Some(WRONG_CREDENTIALS),
+                Some(Copy::WrongCredentials.text()),
                 StatusCode::UNAUTHORIZED,
             );
         }
@@ -126,7 +123,10 @@ pub async fn log_in(
     set_flash(
         page.session(),
         FlashKind::Success,
-        format!("Welcome back, {}.", user.username),
+        Copy::WelcomeBack {
+            username: user.username.clone(),
+        }
+        .text(),
     );
     chassis::metrics::record_login_outcome("success");
     log::info!(target: "login", outcome = "success", user_id = user_id; "login succeeded");

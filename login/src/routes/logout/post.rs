@@ -1,5 +1,6 @@
 //! `POST /account/logout`: ends the session.
 
+use crate::copy::Copy;
 use actix_web::HttpResponse;
 use chassis::AppError;
 use chassis::csrf::CsrfForm;
@@ -15,10 +16,11 @@ pub async fn log_out(
     _form: CsrfForm<LogoutForm>,
 ) -> Result<HttpResponse, AppError> {
     let message = if page.identity().is_some() {
-        "You have logged out."
+        Copy::LoggedOut
     } else {
-        "You were not logged in."
-    };
-    sign_out(page.session(), Some((FlashKind::Info, message)));
+        Copy::NotLoggedIn
+    }
+    .text();
+    sign_out(page.session(), Some((FlashKind::Info, &message)));
     Ok(see_other("/"))
 }

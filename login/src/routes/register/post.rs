@@ -2,6 +2,7 @@
 
 use super::super::safe_next;
 use super::get::{RegisterErrors, RegisterPage, render_register};
+use crate::copy::Copy;
 use crate::domain::{Email, NewPassword, PasswordProblem, Username};
 use crate::state::LoginState;
 use crate::throttle::{self, Buckets};
@@ -27,12 +28,6 @@ pub struct RegisterForm {
     #[serde(default)]
     next: String,
 }
-
-pub const USERNAME_TAKEN: &str = "That username is taken. Choose another one.";
-pub const EMAIL_TAKEN: &str =
-    "An account already uses this email. Log in instead, or use another email.";
-pub const BREACHED: &str =
-    "This password has appeared in a data breach, so attackers try it first. Choose another one.";
 
 pub async fn register(
     req: HttpRequest,
@@ -73,27 +68,27 @@ pub async fn register(
 
     let mut errors = RegisterErrors::default();
     let username = Username::parse(&raw_username)
-        .map_err(|e| errors.username = Some(e.to_owned()))
+        .map_err(|e| errors.username = Some(Copy::from(e).text()))
         .ok();
     let email = Email::parse(&raw_email)
-        .map_err(|e| errors.email = Some(e.to_owned()))
+        .map_err(|e| errors.email = Some(Copy::from(e).text()))
         .ok();
     let related = [raw_username.trim(), raw_email.trim()];
     let password = match NewPassword::parse(&password, &password_confirm, &related) {
         Ok(p) => Some(p),
         Err(PasswordProblem::Mismatch) => {
-            errors.password_confirm = Some(PasswordProblem::Mismatch.message());
+            errors.password_confirm = Some(Copy::PasswordMismatch.text());
             None
         }
         Err(problem) => {
-            errors.password = Some(problem.message());
+            errors.password = Some(Copy::from(problem).text());
             None
         }
     };
     if let (Some(p), Some(check)) = (&password, &state.breached)
         && check.is_breached(p.expose()).await
     {
-        errors.password = Some(BREACHED.to_owned());
+        errors.password = Some(Copy::PasswordBreached.text());
     }
 
     let form_again = |errors: RegisterErrors| RegisterPage {
@@ -121,8 +116,8 @@ pub async fn register(
             let mut errors = RegisterErrors::default();
             for t in taken {
                 match t {
-                    Taken::Username => errors.username = Some(USERNAME_TAKEN.to_owned()),
-                    Taken::Email => errors.email = Some(EMAIL_TAKEN.to_owned()),
+                    Taken::Username => errors.username = Some(Copy::UsernameTaken.text()),
+                    Taken::Email => errors.email = Some(Copy::EmailTaken.text()),
                 }
             }
             if errors.email.is_some() && ip_buckets.ip.is_some() {
@@ -153,7 +148,10 @@ pub async fn register(
     set_flash(
         page.session(),
         FlashKind::Success,
-        format!("Welcome, {}! Your account is ready.", user.username),
+        Copy::Registered {
+            username: user.username.clone(),
+        }
+        .text(),
     );
     chassis::metrics::record_login_outcome("registered");
     log::info!(target: "login", outcome = "registered", user_id = user.id; "account created");
