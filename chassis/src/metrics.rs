@@ -144,6 +144,17 @@ pub fn record_login_outcome(outcome: &'static str) {
     metrics::counter!("LoginOutcome", "Outcome" => outcome).increment(1);
 }
 
+/// A market refresh: `success` or `failure`.
+pub fn record_market_refresh(outcome: &'static str) {
+    metrics::counter!("MarketRefresh", "Outcome" => outcome).increment(1);
+}
+
+/// How old the market data this replica serves is. No dimension besides `Service`, so that
+/// one alarm watches every replica.
+pub fn record_market_data_age(age_secs: f64) {
+    metrics::gauge!("MarketDataAgeSeconds").set(age_secs);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

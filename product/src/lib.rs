@@ -80,6 +80,7 @@ impl Service for ProductService {
 
 /// Runs the standalone service until SIGTERM.
 pub async fn serve(config: Config) -> Result<(), chassis::cli::StartError> {
+    chassis::metrics::install("product", &config.common.metrics)?;
     let service = ProductService::build(&config).await?;
     let app = chassis::server::Application::build(
         &config.common,

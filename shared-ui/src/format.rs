@@ -32,6 +32,12 @@ impl MaybeNumber for u32 {
     }
 }
 
+impl MaybeNumber for u64 {
+    fn finite(&self) -> Option<f64> {
+        Some(*self as f64)
+    }
+}
+
 impl MaybeNumber for usize {
     fn finite(&self) -> Option<f64> {
         Some(*self as f64)

@@ -95,6 +95,7 @@ impl Feed {
             interval: config.refresh_interval,
         };
         let task = tokio::spawn(refresher.run());
+        tokio::spawn(report_data_age(Arc::downgrade(&live)));
         Ok(Self {
             live,
             charts,
@@ -121,6 +122,20 @@ impl Feed {
             && let Some(task) = task.take()
         {
             task.abort();
+        }
+    }
+}
+
+/// Reports the age of the snapshot this replica serves, for the staleness alarm, until the
+/// feed is gone.
+async fn report_data_age(live: std::sync::Weak<LiveMarket>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
+    loop {
+        every.tick().await;
+        let Some(live) = live.upgrade() else { return };
+        if let Some(as_of) = live.snapshot().as_of() {
+            let age = (shared_ui::format::now_unix() - as_of).max(0);
+            chassis::metrics::record_market_data_age(age as f64);
         }
     }
 }

@@ -73,6 +73,7 @@ impl Refresher {
                 if now >= next_refresh_at {
                     match self.refresh(now, &mut backfilled).await {
                         Ok(()) => {
+                            chassis::metrics::record_market_refresh("success");
                             failures = 0;
                             next_refresh_at = now + secs(self.interval);
                             self.set_status(|s| {
@@ -81,6 +82,7 @@ impl Refresher {
                             });
                         }
                         Err(err) => {
+                            chassis::metrics::record_market_refresh("failure");
                             failures = failures.saturating_add(1);
                             let retry_after = match &err {
                                 RefreshError::Fetch(fetch) => fetch.retry_after(),
