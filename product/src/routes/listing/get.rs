@@ -3,7 +3,7 @@
 
 use crate::feed::Feed;
 use crate::market::listing::{self, ListingQuery, PageSize, SortKey};
-use crate::market::{GlobalFigures, GlobalScope};
+use crate::market::{GlobalFigures, GlobalScope, Snapshot};
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::CoinRow;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,7 +14,7 @@ use shared_ui::template_prelude::*;
 
 #[derive(Template)]
 #[template(path = "listing.html")]
-struct ListingPage<'a> {
+pub(crate) struct ListingPage<'a> {
     ctx: PageContext,
     as_of: Option<AsOf>,
     global: GlobalFigures,
@@ -86,52 +86,62 @@ pub async fn listing_page(
     let query =
         ListingQuery::parse(req.query_string()).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let snapshot = feed.live().snapshot();
-    let selection = listing::select(&snapshot, &query);
-    let columns = COLUMNS
-        .iter()
-        .map(|&(key, label, class)| Column {
-            label,
-            class,
-            href: query.sort_href(key),
-            aria_sort: query.aria_sort(key),
-            arrow: match query.aria_sort(key) {
-                Some("ascending") => "▲",
-                Some(_) => "▼",
-                None => "",
-            },
-        })
-        .collect();
-    let kept_fields = kept_fields(&query);
-    let title = match &query.search {
+    let ctx = page.context(title(&query), Nav::Coins);
+    render(&ListingPage::new(ctx, &snapshot, query))
+}
+
+/// The page title: the search when there is one.
+pub(crate) fn title(query: &ListingQuery) -> String {
+    match &query.search {
         Some(term) => format!("Coins matching “{}”", term.as_typed()),
         None => "Cryptocurrency prices".to_owned(),
-    };
-    let listing = ListingPage {
-        ctx: page.context(title, Nav::Coins),
-        as_of: snapshot.as_of().map(AsOf::new),
-        global: snapshot.global().clone(),
-        rows: selection.coins.iter().map(|c| CoinRow::new(c)).collect(),
-        columns,
-        search: query
-            .search
-            .as_ref()
-            .map(|s| s.as_typed().to_owned())
-            .unwrap_or_default(),
-        kept_fields,
-        pagination: pagination(&query, selection.page, selection.page_count),
-        page_sizes: PageSize::CHOICES
+    }
+}
+
+impl<'a> ListingPage<'a> {
+    /// The page for `query` over `snapshot`; the handler and the gallery both build it here.
+    pub(crate) fn new(ctx: PageContext, snapshot: &'a Snapshot, query: ListingQuery) -> Self {
+        let selection = listing::select(snapshot, &query);
+        let columns = COLUMNS
             .iter()
-            .map(|&size| PageSizeLink {
-                size,
-                href: query.page_size_href(size),
-                current: query.page_size.get() == size,
+            .map(|&(key, label, class)| Column {
+                label,
+                class,
+                href: query.sort_href(key),
+                aria_sort: query.aria_sort(key),
+                arrow: match query.aria_sort(key) {
+                    Some("ascending") => "▲",
+                    Some(_) => "▼",
+                    None => "",
+                },
             })
-            .collect(),
-        matches: selection.matches,
-        listed: snapshot.coins().len(),
-        query,
-    };
-    render(&listing)
+            .collect();
+        Self {
+            ctx,
+            as_of: snapshot.as_of().map(AsOf::new),
+            global: snapshot.global().clone(),
+            rows: selection.coins.iter().map(|c| CoinRow::new(c)).collect(),
+            columns,
+            search: query
+                .search
+                .as_ref()
+                .map(|s| s.as_typed().to_owned())
+                .unwrap_or_default(),
+            kept_fields: kept_fields(&query),
+            pagination: pagination(&query, selection.page, selection.page_count),
+            page_sizes: PageSize::CHOICES
+                .iter()
+                .map(|&size| PageSizeLink {
+                    size,
+                    href: query.page_size_href(size),
+                    current: query.page_size.get() == size,
+                })
+                .collect(),
+            matches: selection.matches,
+            listed: snapshot.coins().len(),
+            query,
+        }
+    }
 }
 
 /// The sort and page size, as hidden fields of the search form, when not the defaults.
