@@ -845,7 +845,7 @@ def status(as_json: bool = False) -> int:
     pg_ok = pg_running(state)
     rows.append(("postgres", pg_pid(state) if pg_ok else None, state["pg"]["port"], pg_ok,
                  "accepting" if pg_ok and psql(state, "SELECT 1", check=False).returncode == 0 else "-"))
-    if "mock" in state["procs"]:
+    if "mock" in state["procs"] and state["settings"]["market_source"] == "coingecko":
         m = state["procs"]["mock"]
         ok = mock_running(state)
         rows.append(("mock-coingecko", m["pid"] if ok else None, m["port"], ok, mock_state(state)["mode"] if ok else "-"))
