@@ -7,8 +7,10 @@
 
 pub mod config;
 pub mod feed;
+#[cfg(feature = "gallery")]
+pub mod gallery;
 pub mod market;
-mod routes;
+pub(crate) mod routes;
 mod store;
 mod svg;
 

@@ -21,6 +21,7 @@ pub static GALLERY: Route = Route {
 pub fn all_samples() -> Vec<Sample> {
     let mut samples = shared_ui::gallery::samples();
     samples.extend(login::gallery::samples());
+    samples.extend(product::gallery::samples());
     samples
 }
 

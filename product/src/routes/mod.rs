@@ -1,10 +1,10 @@
 //! Product's routes, at the root of the site: one folder per page, one file per action.
 
 mod as_of;
-mod coin;
+pub(crate) mod coin;
 mod coin_table;
-mod listing;
-mod watchlist;
+pub(crate) mod listing;
+pub(crate) mod watchlist;
 
 use actix_web::web;
 

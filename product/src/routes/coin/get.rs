@@ -18,7 +18,7 @@ use shared_ui::template_prelude::*;
 
 #[derive(Template)]
 #[template(path = "coin.html")]
-struct CoinPage {
+pub(crate) struct CoinPage {
     ctx: PageContext,
     coin: Coin,
     monogram: Monogram,
@@ -39,7 +39,7 @@ struct RangeLink {
     current: bool,
 }
 
-enum ChartView {
+pub(crate) enum ChartView {
     Drawn {
         chart: Box<PriceChart>,
         summary: String,
@@ -68,7 +68,8 @@ struct AllTime {
 }
 
 /// What the watch button can say.
-enum WatchState {
+#[derive(Clone)]
+pub(crate) enum WatchState {
     Anonymous {
         login_url: String,
     },
@@ -135,53 +136,67 @@ pub async fn coin_page(
             WatchState::Unknown
         }
     };
-    let ranges = ChartRange::ALL
-        .iter()
-        .map(|&r| RangeLink {
-            label: r.as_str(),
-            href: format!("/coins/{}?range={}", coin.id, r.as_str()),
-            current: r == range,
-        })
-        .collect();
-    let supply = coin.supply_fraction().map(|fraction| SupplyBar {
-        width: format!("{:.1}", fraction * 100.0),
-        text: format!(
-            "{} of the maximum supply is in circulation",
-            percent(fraction * 100.0)
-        ),
-    });
-    let all_time = [
-        AllTime {
-            label: "All-time high",
-            price: coin.all_time_high.as_ref().map(|e| e.price),
-            at: coin.all_time_high.as_ref().and_then(|e| e.at),
-            distance: Change::new(coin.distance_from_high()),
-        },
-        AllTime {
-            label: "All-time low",
-            price: coin.all_time_low.as_ref().map(|e| e.price),
-            at: coin.all_time_low.as_ref().and_then(|e| e.at),
-            distance: Change::new(coin.distance_from_low()),
-        },
-    ];
-    render(&CoinPage {
-        ctx,
-        monogram: Monogram::new(coin.id.as_str(), &coin.symbol, &coin.name),
-        changes: [
-            ("1h", Change::new(coin.change_1h)),
-            ("24h", Change::new(coin.change_24h)),
-            ("7d", Change::new(coin.change_7d)),
-        ],
-        as_of: AsOf::new(as_of),
-        last_updated: coin.last_updated.map(AsOf::new),
-        range,
-        ranges,
-        chart,
-        supply,
-        all_time,
-        watch,
-        coin,
-    })
+    render(&CoinPage::new(ctx, coin, as_of, range, chart, watch))
+}
+
+impl CoinPage {
+    /// The page for `coin` as of `as_of`; the handler and the gallery both build it here.
+    pub(crate) fn new(
+        ctx: PageContext,
+        coin: Coin,
+        as_of: i64,
+        range: ChartRange,
+        chart: ChartView,
+        watch: WatchState,
+    ) -> Self {
+        let ranges = ChartRange::ALL
+            .iter()
+            .map(|&r| RangeLink {
+                label: r.as_str(),
+                href: format!("/coins/{}?range={}", coin.id, r.as_str()),
+                current: r == range,
+            })
+            .collect();
+        let supply = coin.supply_fraction().map(|fraction| SupplyBar {
+            width: format!("{:.1}", fraction * 100.0),
+            text: format!(
+                "{} of the maximum supply is in circulation",
+                percent(fraction * 100.0)
+            ),
+        });
+        let all_time = [
+            AllTime {
+                label: "All-time high",
+                price: coin.all_time_high.as_ref().map(|e| e.price),
+                at: coin.all_time_high.as_ref().and_then(|e| e.at),
+                distance: Change::new(coin.distance_from_high()),
+            },
+            AllTime {
+                label: "All-time low",
+                price: coin.all_time_low.as_ref().map(|e| e.price),
+                at: coin.all_time_low.as_ref().and_then(|e| e.at),
+                distance: Change::new(coin.distance_from_low()),
+            },
+        ];
+        Self {
+            ctx,
+            monogram: Monogram::new(coin.id.as_str(), &coin.symbol, &coin.name),
+            changes: [
+                ("1h", Change::new(coin.change_1h)),
+                ("24h", Change::new(coin.change_24h)),
+                ("7d", Change::new(coin.change_7d)),
+            ],
+            as_of: AsOf::new(as_of),
+            last_updated: coin.last_updated.map(AsOf::new),
+            range,
+            ranges,
+            chart,
+            supply,
+            all_time,
+            watch,
+            coin,
+        }
+    }
 }
 
 /// `?range=`: one of the chart ranges, 7 days when absent. Other parameters are ignored.

@@ -2,7 +2,7 @@
 //! not signed in is sent to log in and brought back here.
 
 use crate::feed::Feed;
-use crate::market::CoinId;
+use crate::market::{CoinId, Snapshot};
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::CoinRow;
 use crate::store;
@@ -17,7 +17,7 @@ use std::collections::HashSet;
 
 #[derive(Template)]
 #[template(path = "watchlist.html")]
-struct WatchlistPage<'a> {
+pub(crate) struct WatchlistPage<'a> {
     ctx: PageContext,
     as_of: Option<AsOf>,
     rows: Vec<CoinRow<'a>>,
@@ -37,21 +37,29 @@ pub async fn watchlist_page(
         .run(move |conn| store::watchlist::list(conn, identity.user_id))
         .await?;
     let snapshot = feed.live().snapshot();
-    let watched: HashSet<&CoinId> = ids.iter().collect();
-    render(&WatchlistPage {
-        ctx: page.form_context("Your watchlist", Nav::Watchlist),
-        as_of: snapshot.as_of().map(AsOf::new),
-        // In the listing's order, so the rank column reads top to bottom.
-        rows: snapshot
-            .coins()
-            .iter()
-            .filter(|coin| watched.contains(&coin.id))
-            .map(CoinRow::new)
-            .collect(),
-        unlisted: ids
-            .iter()
-            .filter(|id| snapshot.coin(id).is_none())
-            .cloned()
-            .collect(),
-    })
+    let ctx = page.form_context("Your watchlist", Nav::Watchlist);
+    render(&WatchlistPage::new(ctx, &snapshot, &ids))
+}
+
+impl<'a> WatchlistPage<'a> {
+    /// The page for the watched `ids`; the handler and the gallery both build it here.
+    pub(crate) fn new(ctx: PageContext, snapshot: &'a Snapshot, ids: &[CoinId]) -> Self {
+        let watched: HashSet<&CoinId> = ids.iter().collect();
+        Self {
+            ctx,
+            as_of: snapshot.as_of().map(AsOf::new),
+            // In the listing's order, so the rank column reads top to bottom.
+            rows: snapshot
+                .coins()
+                .iter()
+                .filter(|coin| watched.contains(&coin.id))
+                .map(CoinRow::new)
+                .collect(),
+            unlisted: ids
+                .iter()
+                .filter(|id| snapshot.coin(id).is_none())
+                .cloned()
+                .collect(),
+        }
+    }
 }
