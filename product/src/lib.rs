@@ -6,6 +6,7 @@
 //! (see [`feed`]); a request never waits on the upstream.
 
 pub mod config;
+pub mod copy;
 pub mod feed;
 #[cfg(feature = "gallery")]
 pub mod gallery;

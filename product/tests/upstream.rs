@@ -228,7 +228,15 @@ async fn the_feed_recovers_when_the_upstream_answers_again() {
     let app = spawn(coingecko_env(&upstream)).await;
     app.snapshot_version(2).await;
     assert!(app.page("/").await.1.contains("$70,000.00"));
-    assert_eq!(app.service.feed().status().consecutive_failures, 0);
+    // The refresher publishes the snapshot, then records its success: wait for the record.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.service.feed().status().consecutive_failures != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the failure count never reset"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 #[actix_web::test]

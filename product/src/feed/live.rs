@@ -1,6 +1,7 @@
 //! The snapshot pages read: held in memory and swapped whole, so a request never waits on a
 //! refresh and never sees half of one. Also the site-wide banners that describe it.
 
+use crate::copy::Copy;
 use crate::market::{Snapshot, SourceKind};
 use arc_swap::ArcSwap;
 use chassis::page::BannerSource;
@@ -70,22 +71,24 @@ impl LiveMarket {
         if demo {
             banners.push(Banner {
                 kind: BannerKind::Demo,
-                message: "Demo data: these prices are generated for demonstration and are not real market prices.".into(),
+                message: Copy::DemoBanner.text(),
             });
         }
         match snapshot.as_of() {
             None => banners.push(Banner {
                 kind: BannerKind::Warning,
-                message: "Market data is not available yet. Prices will appear here shortly.".into(),
+                message: Copy::NotLoadedBanner.text(),
             }),
-            Some(as_of) if snapshot.is_stale(now, self.stale_after.as_secs()) => banners.push(Banner {
-                kind: BannerKind::Stale,
-                message: format!(
-                    "Stale prices: these are as of {} ({}); the market feed has not updated since.",
-                    utc_datetime(as_of),
-                    relative_time(as_of, now)
-                ),
-            }),
+            Some(as_of) if snapshot.is_stale(now, self.stale_after.as_secs()) => {
+                banners.push(Banner {
+                    kind: BannerKind::Stale,
+                    message: Copy::StaleBanner {
+                        as_of: utc_datetime(as_of),
+                        relative: relative_time(as_of, now),
+                    }
+                    .text(),
+                })
+            }
             Some(_) => {}
         }
         banners

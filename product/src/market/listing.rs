@@ -125,21 +125,33 @@ impl SearchTerm {
 }
 
 /// Why a listing URL could not be understood; each names the parameter and what it takes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListingQueryError {
-    #[error(
-        "The sort column {0:?} does not exist. Sort by one of: rank, name, price, change_1h, change_24h, change_7d, market_cap, volume, supply."
-    )]
     UnknownSort(String),
-    #[error("The sort direction {0:?} does not exist. Use asc or desc.")]
     UnknownDirection(String),
-    #[error("The page {0:?} is not a page number. Use a whole number from 1.")]
     BadPage(String),
-    #[error("The page size {0:?} is not offered. Show 50 or 100 coins per page.")]
     BadPageSize(String),
-    #[error("The search is longer than {max} characters.", max = SearchTerm::MAX_CHARS)]
     SearchTooLong,
 }
+
+impl std::fmt::Display for ListingQueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::copy::Copy;
+        let given = |raw: &String| format!("{raw:?}");
+        let copy = match self {
+            Self::UnknownSort(raw) => Copy::UnknownSort { given: given(raw) },
+            Self::UnknownDirection(raw) => Copy::UnknownDirection { given: given(raw) },
+            Self::BadPage(raw) => Copy::BadPage { given: given(raw) },
+            Self::BadPageSize(raw) => Copy::BadPageSize { given: given(raw) },
+            Self::SearchTooLong => Copy::SearchTooLong {
+                max: SearchTerm::MAX_CHARS,
+            },
+        };
+        f.write_str(&copy.text())
+    }
+}
+
+impl std::error::Error for ListingQueryError {}
 
 /// What a visitor asked of the coin table.
 #[derive(Debug, Clone, PartialEq, Eq)]

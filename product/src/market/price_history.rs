@@ -29,13 +29,8 @@ impl ChartRange {
     }
 
     /// "the last 24 hours", for sentences.
-    pub fn phrase(&self) -> &'static str {
-        match self {
-            Self::Day => "the last 24 hours",
-            Self::Week => "the last 7 days",
-            Self::Month => "the last 30 days",
-            Self::Year => "the last year",
-        }
+    pub fn phrase(&self) -> String {
+        crate::copy::Copy::RangePhrase { range: *self }.text()
     }
 
     pub fn seconds(&self) -> i64 {

@@ -57,14 +57,4 @@ impl Change {
             _ => "",
         }
     }
-
-    /// What a screen reader hears besides the number.
-    pub fn word(&self) -> &'static str {
-        match self.direction {
-            "up" => "up",
-            "down" => "down",
-            "flat" => "unchanged",
-            _ => "no data",
-        }
-    }
 }

@@ -149,21 +149,27 @@ impl PriceChart {
 
     /// One or two sentences that say what the chart shows.
     pub fn summary(&self, coin_name: &str) -> String {
-        let change = match (self.trend, self.change_percent()) {
-            ("up", Some(c)) => format!(", up {}", signed_percent(c).trim_start_matches('+')),
-            ("down", Some(c)) => format!(", down {}", signed_percent(c).trim_start_matches('-')),
-            _ => ", unchanged".to_owned(),
-        };
-        format!(
-            "{coin_name} over {}: from {} to {}{change}. Highest {} on {}; lowest {} on {}.",
-            self.range.phrase(),
-            money(self.first.price),
-            money(self.last.price),
-            money(self.high_point.price),
-            moment(self.high_point.at, self.range),
-            money(self.low_point.price),
-            moment(self.low_point.at, self.range),
-        )
+        let change = self
+            .change_percent()
+            .map(|c| signed_percent(c).trim_start_matches(['+', '-']).to_owned())
+            .unwrap_or_default();
+        crate::copy::Copy::ChartSummary {
+            name: coin_name.to_owned(),
+            over: self.range.phrase(),
+            first: money(self.first.price),
+            last: money(self.last.price),
+            direction: if self.change_percent().is_some() {
+                self.trend
+            } else {
+                "flat"
+            },
+            change,
+            high: money(self.high_point.price),
+            high_at: moment(self.high_point.at, self.range),
+            low: money(self.low_point.price),
+            low_at: moment(self.low_point.at, self.range),
+        }
+        .text()
     }
 }
 

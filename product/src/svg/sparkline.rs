@@ -52,15 +52,6 @@ impl Sparkline {
             trend,
         })
     }
-
-    /// "rising", "falling" or "flat", for the accessible label.
-    pub fn trend_word(&self) -> &'static str {
-        match self.trend {
-            "up" => "rising",
-            "down" => "falling",
-            _ => "flat",
-        }
-    }
 }
 
 #[cfg(test)]

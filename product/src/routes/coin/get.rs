@@ -1,6 +1,7 @@
 //! `GET /coins/{id}`: one coin's figures, supply, all-time high and low, a price chart over
 //! `?range=` (24h, 7d, 30d, 1y), and the watch button.
 
+use crate::copy::Copy;
 use crate::feed::{ChartData, Feed};
 use crate::market::{ChartRange, Coin, CoinId};
 use crate::routes::as_of::AsOf;
@@ -60,7 +61,7 @@ struct SupplyBar {
 
 /// The all-time high or low as the page shows it.
 struct AllTime {
-    label: &'static str,
+    label: String,
     price: Option<f64>,
     at: Option<i64>,
     /// Today's price relative to it, in percent.
@@ -159,20 +160,20 @@ impl CoinPage {
             .collect();
         let supply = coin.supply_fraction().map(|fraction| SupplyBar {
             width: format!("{:.1}", fraction * 100.0),
-            text: format!(
-                "{} of the maximum supply is in circulation",
-                percent(fraction * 100.0)
-            ),
+            text: Copy::SupplyShare {
+                share: percent(fraction * 100.0),
+            }
+            .text(),
         });
         let all_time = [
             AllTime {
-                label: "All-time high",
+                label: Copy::AllTimeHigh.text(),
                 price: coin.all_time_high.as_ref().map(|e| e.price),
                 at: coin.all_time_high.as_ref().and_then(|e| e.at),
                 distance: Change::new(coin.distance_from_high()),
             },
             AllTime {
-                label: "All-time low",
+                label: Copy::AllTimeLow.text(),
                 price: coin.all_time_low.as_ref().map(|e| e.price),
                 at: coin.all_time_low.as_ref().and_then(|e| e.at),
                 distance: Change::new(coin.distance_from_low()),
@@ -206,9 +207,12 @@ fn parse_range(query_string: &str) -> Result<ChartRange, AppError> {
         None => Ok(ChartRange::Week),
         Some((_, raw)) => ChartRange::parse(raw.trim()).ok_or_else(|| {
             let shown: String = raw.chars().take(20).collect();
-            AppError::BadRequest(format!(
-                "The chart range {shown:?} does not exist. Use 24h, 7d, 30d or 1y."
-            ))
+            AppError::BadRequest(
+                Copy::UnknownRange {
+                    given: format!("{shown:?}"),
+                }
+                .text(),
+            )
         }),
     }
 }

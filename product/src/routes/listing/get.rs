@@ -1,6 +1,7 @@
 //! `GET /`: the market overview: global figures and the coin table, sorted, paged and
 //! searched by the query string.
 
+use crate::copy::Copy;
 use crate::feed::Feed;
 use crate::market::listing::{self, ListingQuery, PageSize, SortKey};
 use crate::market::{GlobalFigures, GlobalScope, Snapshot};
@@ -38,7 +39,7 @@ impl ListingPage<'_> {
 
 /// A column header: its label, and the link that sorts by it.
 struct Column {
-    label: &'static str,
+    label: String,
     class: &'static str,
     href: String,
     aria_sort: Option<&'static str>,
@@ -66,16 +67,17 @@ struct PageLink {
     current: bool,
 }
 
-const COLUMNS: [(SortKey, &str, &str); 9] = [
-    (SortKey::Rank, "#", "num"),
-    (SortKey::Name, "Coin", "name"),
-    (SortKey::Price, "Price", "num"),
-    (SortKey::Change1h, "1h", "num hide-small"),
-    (SortKey::Change24h, "24h", "num"),
-    (SortKey::Change7d, "7d", "num"),
-    (SortKey::MarketCap, "Market cap", "num"),
-    (SortKey::Volume, "Volume (24h)", "num hide-small"),
-    (SortKey::Supply, "Circulating supply", "num hide-small"),
+/// Each column and its CSS classes; the headings' words are in `templates/copy.txt`.
+const COLUMNS: [(SortKey, &str); 9] = [
+    (SortKey::Rank, "num"),
+    (SortKey::Name, "name"),
+    (SortKey::Price, "num"),
+    (SortKey::Change1h, "num hide-small"),
+    (SortKey::Change24h, "num"),
+    (SortKey::Change7d, "num"),
+    (SortKey::MarketCap, "num"),
+    (SortKey::Volume, "num hide-small"),
+    (SortKey::Supply, "num hide-small"),
 ];
 
 pub async fn listing_page(
@@ -93,8 +95,11 @@ pub async fn listing_page(
 /// The page title: the search when there is one.
 pub(crate) fn title(query: &ListingQuery) -> String {
     match &query.search {
-        Some(term) => format!("Coins matching “{}”", term.as_typed()),
-        None => "Cryptocurrency prices".to_owned(),
+        Some(term) => Copy::SearchTitle {
+            term: term.as_typed().to_owned(),
+        }
+        .text(),
+        None => Copy::ListingTitle.text(),
     }
 }
 
@@ -104,8 +109,8 @@ impl<'a> ListingPage<'a> {
         let selection = listing::select(snapshot, &query);
         let columns = COLUMNS
             .iter()
-            .map(|&(key, label, class)| Column {
-                label,
+            .map(|&(key, class)| Column {
+                label: Copy::Column { key }.text(),
                 class,
                 href: query.sort_href(key),
                 aria_sort: query.aria_sort(key),

@@ -1,6 +1,7 @@
 //! `GET /watchlist`: the signed-in user's coins, with the listing's columns. A visitor who is
 //! not signed in is sent to log in and brought back here.
 
+use crate::copy::Copy;
 use crate::feed::Feed;
 use crate::market::{CoinId, Snapshot};
 use crate::routes::as_of::AsOf;
@@ -37,7 +38,7 @@ pub async fn watchlist_page(
         .run(move |conn| store::watchlist::list(conn, identity.user_id))
         .await?;
     let snapshot = feed.live().snapshot();
-    let ctx = page.form_context("Your watchlist", Nav::Watchlist);
+    let ctx = page.form_context(Copy::WatchlistTitle.text(), Nav::Watchlist);
     render(&WatchlistPage::new(ctx, &snapshot, &ids))
 }
 

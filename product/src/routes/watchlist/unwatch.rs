@@ -2,6 +2,7 @@
 //! not (a coin that left the listing can still be removed).
 
 use super::Submission;
+use crate::copy::Copy;
 use crate::feed::Feed;
 use crate::market::CoinId;
 use crate::store;
@@ -35,7 +36,7 @@ pub async fn unwatch(
     set_flash(
         &req.get_session(),
         FlashKind::Success,
-        format!("{name} is no longer on your watchlist."),
+        Copy::Unwatched { name }.text(),
     );
     Ok(see_other(&form.return_path()))
 }

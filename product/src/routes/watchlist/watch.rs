@@ -1,6 +1,7 @@
 //! `POST /coins/{id}/watch`: adds a listed coin to the signed-in user's watchlist.
 
 use super::Submission;
+use crate::copy::Copy;
 use crate::feed::Feed;
 use crate::market::CoinId;
 use crate::store;
@@ -37,7 +38,7 @@ pub async fn watch(
     set_flash(
         &req.get_session(),
         FlashKind::Success,
-        format!("{name} is on your watchlist."),
+        Copy::Watched { name }.text(),
     );
     Ok(see_other(&form.return_path()))
 }

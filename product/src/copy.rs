@@ -1,0 +1,139 @@
+//! Which sentence to show, by name. The words live in `templates/copy.txt`, where marketing
+//! edits them without touching Rust; the build checks that every case has its words.
+
+use crate::market::ChartRange;
+use crate::market::listing::SortKey;
+use askama::Template;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Copy {
+    DemoBanner,
+    NotLoadedBanner,
+    StaleBanner {
+        as_of: String,
+        relative: String,
+    },
+    ListingTitle,
+    SearchTitle {
+        term: String,
+    },
+    WatchlistTitle,
+    Column {
+        key: SortKey,
+    },
+    AllTimeHigh,
+    AllTimeLow,
+    /// `share` is already formatted (`92.8%`).
+    SupplyShare {
+        share: String,
+    },
+    RangePhrase {
+        range: ChartRange,
+    },
+    /// A price chart told in words for screen readers; amounts already formatted.
+    ChartSummary {
+        name: String,
+        over: String,
+        first: String,
+        last: String,
+        /// `up`, `down` or `flat`.
+        direction: &'static str,
+        /// The size of the change without its sign (`10.00%`).
+        change: String,
+        high: String,
+        high_at: String,
+        low: String,
+        low_at: String,
+    },
+    /// `given` is what the address held, already quoted and shortened.
+    UnknownSort {
+        given: String,
+    },
+    UnknownDirection {
+        given: String,
+    },
+    BadPage {
+        given: String,
+    },
+    BadPageSize {
+        given: String,
+    },
+    SearchTooLong {
+        max: usize,
+    },
+    UnknownRange {
+        given: String,
+    },
+    Watched {
+        name: String,
+    },
+    Unwatched {
+        name: String,
+    },
+}
+
+#[derive(Template)]
+#[template(path = "copy.txt")]
+struct CopyText<'a> {
+    copy: &'a Copy,
+}
+
+impl Copy {
+    /// The sentence, as marketing wrote it.
+    pub fn text(&self) -> String {
+        CopyText { copy: self }
+            .render()
+            .map(|t| t.trim().to_owned())
+            .unwrap_or_else(|_| format!("{self:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_and_range_has_words() {
+        for key in SortKey::ALL {
+            assert!(!Copy::Column { key }.text().is_empty(), "{key:?}");
+        }
+        for range in ChartRange::ALL {
+            assert!(
+                Copy::RangePhrase { range }.text().starts_with("the last"),
+                "{range:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_are_filled_in() {
+        assert_eq!(
+            Copy::SearchTitle { term: "bit".into() }.text(),
+            "Coins matching “bit”"
+        );
+        assert_eq!(
+            Copy::SupplyShare {
+                share: "92.8%".into()
+            }
+            .text(),
+            "92.8% of the maximum supply is in circulation"
+        );
+        let summary = Copy::ChartSummary {
+            name: "Bitcoin".into(),
+            over: "the last 7 days".into(),
+            first: "$100.00".into(),
+            last: "$110.00".into(),
+            direction: "up",
+            change: "10.00%".into(),
+            high: "$111.00".into(),
+            high_at: "Nov 23".into(),
+            low: "$99.00".into(),
+            low_at: "Nov 18".into(),
+        }
+        .text();
+        assert_eq!(
+            summary,
+            "Bitcoin over the last 7 days: from $100.00 to $110.00, up 10.00%. Highest $111.00 on Nov 23; lowest $99.00 on Nov 18."
+        );
+    }
+}
