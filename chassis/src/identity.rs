@@ -133,10 +133,21 @@ pub fn set_flash(session: &Session, kind: shared_ui::FlashKind, message: impl In
     );
 }
 
+/// The pending flash message, removed from the session. A session without one is left
+/// untouched: removing an absent key would still mark it changed, and the cookie store would
+/// then re-encrypt and re-send the cookie on every page.
 pub fn take_flash(session: &Session) -> Option<shared_ui::Flash> {
+    if !has_flash(session) {
+        return None;
+    }
     session
         .remove_as::<shared_ui::Flash>(FLASH)
         .and_then(Result::ok)
+}
+
+/// Whether a flash message waits for the next page, without taking it.
+pub fn has_flash(session: &Session) -> bool {
+    session.contains_key(FLASH)
 }
 
 /// The signed-in user, or `None` for an anonymous visitor.

@@ -102,10 +102,11 @@ pub async fn access_log(
                     .insert(HeaderName::from_static("x-request-id"), value);
             }
             if draining.is_some_and(|l| l.is_draining()) {
-                res.headers_mut().insert(
-                    actix_web::http::header::CONNECTION,
-                    HeaderValue::from_static("close"),
-                );
+                // The HTTP/1 encoder writes `Connection` from the connection type, not from
+                // the header map.
+                res.response_mut()
+                    .head_mut()
+                    .set_connection_type(actix_web::http::ConnectionType::Close);
             }
             Ok(res)
         }

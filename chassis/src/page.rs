@@ -62,6 +62,22 @@ impl PageBuilder {
         &self.session
     }
 
+    /// Whether this page will show a one-time message (and so differs from the same page
+    /// for anyone else).
+    pub fn has_flash(&self) -> bool {
+        identity::has_flash(&self.session)
+    }
+
+    /// The banners this page will show.
+    pub fn banners(&self) -> &[Banner] {
+        &self.banners
+    }
+
+    /// The path and query of this page, as the login link carries it.
+    pub fn current_path(&self) -> &str {
+        &self.current_path
+    }
+
     /// The context for a page without forms of its own (the header's logout form uses the
     /// token a signed-in session always has).
     pub fn context(&self, title: impl Into<String>, nav: Nav) -> PageContext {
