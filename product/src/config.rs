@@ -8,10 +8,12 @@
 //! | `COINGECKO_API_PLAN` | `demo` (header `x-cg-demo-api-key`, the default) or `pro` (`x-cg-pro-api-key`) |
 //! | `MARKET_REFRESH_SECS` | poll interval, default 120, at least 60 against CoinGecko's own hosts (its rate limits); a stand-in upstream in tests may go down to 1 |
 //! | `MARKET_STALE_SECS` | age after which pages show the stale banner: default 600 or three refresh intervals, whichever is longer; at least one interval |
+//! | `BENCH_CEILING` | `true` mounts `GET /_bench/ceiling` for `bench/run`; never set it in production. Default `false` |
 
 use crate::market::SourceKind;
 use chassis::config::{
-    CommonConfig, ConfigError, LocalDefaults, Source, optional_var, required_var, var_secs,
+    CommonConfig, ConfigError, LocalDefaults, Source, optional_var, required_var, var_bool,
+    var_secs,
 };
 use chassis::db::DatabaseUrl;
 use reqwest::Url;
@@ -25,6 +27,8 @@ pub struct Config {
     pub common: CommonConfig,
     pub database_url: DatabaseUrl,
     pub market: MarketConfig,
+    /// Mounts the benchmark's ceiling route (`BENCH_CEILING`); off unless asked for.
+    pub bench_ceiling: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +93,7 @@ impl Config {
             common,
             database_url,
             market,
+            bench_ceiling: var_bool(env, "BENCH_CEILING", false)?,
         })
     }
 
@@ -103,6 +108,7 @@ impl Config {
             common,
             database_url,
             market: MarketConfig::from_env(env, Some(SourceKind::Demo))?,
+            bench_ceiling: var_bool(env, "BENCH_CEILING", false)?,
         })
     }
 }

@@ -36,6 +36,8 @@ pub const MIGRATIONS: Migrations = Migrations {
 pub struct ProductService {
     pool: DbPool,
     feed: Arc<Feed>,
+    listing_cache: Arc<routes::listing::cache::ListingCache>,
+    bench_ceiling: bool,
 }
 
 impl ProductService {
@@ -49,6 +51,8 @@ impl ProductService {
         Ok(Self {
             pool,
             feed: Arc::new(feed),
+            listing_cache: Arc::default(),
+            bench_ceiling: config.bench_ceiling,
         })
     }
 
@@ -73,10 +77,17 @@ impl Service for ProductService {
 
     fn configure(&self, cfg: &mut actix_web::web::ServiceConfig) {
         let banners: Arc<dyn BannerSource> = self.feed.live().clone();
+        let bench_ceiling = self.bench_ceiling;
         cfg.service(
-            mount(&PRODUCT, self.pool.clone(), routes::configure)
-                .app_data(actix_web::web::Data::new(Banners(banners)))
-                .app_data(actix_web::web::Data::from(Arc::clone(&self.feed))),
+            mount(&PRODUCT, self.pool.clone(), move |cfg| {
+                routes::configure(cfg);
+                if bench_ceiling {
+                    routes::listing::ceiling::configure(cfg);
+                }
+            })
+            .app_data(actix_web::web::Data::new(Banners(banners)))
+            .app_data(actix_web::web::Data::from(Arc::clone(&self.feed)))
+            .app_data(actix_web::web::Data::from(Arc::clone(&self.listing_cache))),
         );
     }
 }

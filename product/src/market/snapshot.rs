@@ -223,6 +223,11 @@ impl Snapshot {
         self.by_id.get(id).map(|&i| &self.coins[i])
     }
 
+    /// Where the coin `id` is in [`Snapshot::coins`].
+    pub fn index_of(&self, id: &CoinId) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.coins.is_empty()
     }

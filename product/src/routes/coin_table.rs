@@ -9,6 +9,8 @@ pub struct CoinRow<'a> {
     pub coin: &'a Coin,
     pub monogram: Monogram,
     pub sparkline: Option<Sparkline>,
+    /// Marked as on the viewer's watchlist (the listing, for a signed-in viewer).
+    pub watched: bool,
 }
 
 impl<'a> CoinRow<'a> {
@@ -17,6 +19,7 @@ impl<'a> CoinRow<'a> {
             coin,
             monogram: Monogram::new(coin.id.as_str(), &coin.symbol, &coin.name),
             sparkline: Sparkline::new(&coin.sparkline_7d),
+            watched: false,
         }
     }
 

@@ -1,17 +1,22 @@
 //! `GET /`: the market overview: global figures and the coin table, sorted, paged and
 //! searched by the query string.
 
+use super::cache::{ListingCache, Moment};
+use super::rows::{Marks, RenderedRows, render_row};
 use crate::copy::Copy;
 use crate::feed::Feed;
 use crate::market::listing::{self, ListingQuery, PageSize, SortKey};
-use crate::market::{GlobalFigures, GlobalScope, Snapshot};
+use crate::market::{Coin, GlobalFigures, GlobalScope, Snapshot};
 use crate::routes::as_of::AsOf;
-use crate::routes::coin_table::CoinRow;
+use crate::store;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chassis::AppError;
-use chassis::page::{PageBuilder, render};
+use chassis::db::DbPool;
+use chassis::page::PageBuilder;
 use shared_ui::template_prelude::*;
+use std::borrow::Cow;
 
 #[derive(Template)]
 #[template(path = "listing.html")]
@@ -19,7 +24,8 @@ pub(crate) struct ListingPage<'a> {
     ctx: PageContext,
     as_of: Option<AsOf>,
     global: GlobalFigures,
-    rows: Vec<CoinRow<'a>>,
+    /// Each row's cells, rendered from `partials/coin_row.html`.
+    rows: Vec<Cow<'a, str>>,
     columns: Vec<Column>,
     query: ListingQuery,
     search: String,
@@ -84,12 +90,60 @@ pub async fn listing_page(
     req: HttpRequest,
     page: PageBuilder,
     feed: web::Data<Feed>,
+    cache: web::Data<ListingCache>,
+    pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, AppError> {
-    let query =
-        ListingQuery::parse(req.query_string()).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let snapshot = feed.live().snapshot();
-    let ctx = page.context(title(&query), Nav::Coins);
-    render(&ListingPage::new(ctx, &snapshot, query))
+    let raw_query = req.query_string();
+    // Anonymous pages without a one-time message are the same bytes for everyone (see
+    // `cache`); anything else is assembled per request from the snapshot's rendered rows.
+    let moment = (page.identity().is_none() && !page.has_flash())
+        .then(|| Moment::new(&snapshot, page.banners(), shared_ui::format::now_unix()));
+    if let Some(moment) = &moment
+        && let Some(body) = cache.page(raw_query, snapshot.version(), moment)
+    {
+        return Ok(html(body));
+    }
+    let query = ListingQuery::parse(raw_query).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let marks = match page.identity() {
+        Some(identity) => watchlist_marks(&pool, &snapshot, identity.user_id).await,
+        None => Marks::none(),
+    };
+    let rows = cache.rows(&snapshot)?;
+    let mut ctx = page.context(title(&query), Nav::Coins);
+    if moment.is_some() {
+        // A kept page is served to others: it must hold no session's token.
+        ctx.csrf_token.clear();
+    }
+    let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &marks);
+    let mut out = String::with_capacity(listing.estimated_len());
+    listing.render_into(&mut out)?;
+    let body = Bytes::from(out);
+    if let Some(moment) = moment {
+        cache.keep_page(raw_query, snapshot.version(), moment, body.clone());
+    }
+    Ok(html(body))
+}
+
+pub(crate) fn html(body: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+/// The viewer's watched coins as marks. The listing shows without them rather than fail
+/// when the database does not answer: prices come from memory and should stay up.
+async fn watchlist_marks(pool: &DbPool, snapshot: &Snapshot, user_id: i64) -> Marks {
+    match pool
+        .run(move |conn| store::watchlist::list(conn, user_id))
+        .await
+    {
+        Ok(ids) => Marks::of(snapshot, &ids),
+        Err(err) => {
+            log::warn!("listing shown without watchlist marks: {err}");
+            Marks::none()
+        }
+    }
 }
 
 /// The page title: the search when there is one.
@@ -104,8 +158,44 @@ pub(crate) fn title(query: &ListingQuery) -> String {
 }
 
 impl<'a> ListingPage<'a> {
-    /// The page for `query` over `snapshot`; the handler and the gallery both build it here.
+    /// The page for `query` over `snapshot`, every row rendered afresh and unmarked (the
+    /// gallery).
+    #[cfg_attr(not(feature = "gallery"), allow(dead_code))]
     pub(crate) fn new(ctx: PageContext, snapshot: &'a Snapshot, query: ListingQuery) -> Self {
+        Self::build(ctx, snapshot, query, |coin| {
+            Cow::Owned(render_row(coin, false).unwrap_or_default())
+        })
+    }
+
+    /// The page for `query` over `snapshot` with the rows of `rendered`, which must be of the
+    /// same snapshot, marked where `marks` says (the handler).
+    pub(crate) fn with_rows(
+        ctx: PageContext,
+        snapshot: &'a Snapshot,
+        query: ListingQuery,
+        rendered: &'a RenderedRows,
+        marks: &Marks,
+    ) -> Self {
+        Self::build(ctx, snapshot, query, |coin| {
+            let index = snapshot.index_of(&coin.id);
+            match index.and_then(|i| rendered.get(i, marks.is_marked(i))) {
+                Some(cells) => Cow::Borrowed(cells),
+                None => Cow::Owned(render_row(coin, false).unwrap_or_default()),
+            }
+        })
+    }
+
+    /// About how long the page is, so that it renders into one allocation.
+    fn estimated_len(&self) -> usize {
+        self.rows.iter().map(|r| r.len() + 16).sum::<usize>() + 16 * 1024
+    }
+
+    fn build(
+        ctx: PageContext,
+        snapshot: &'a Snapshot,
+        query: ListingQuery,
+        row: impl Fn(&'a Coin) -> Cow<'a, str>,
+    ) -> Self {
         let selection = listing::select(snapshot, &query);
         let columns = COLUMNS
             .iter()
@@ -125,7 +215,7 @@ impl<'a> ListingPage<'a> {
             ctx,
             as_of: snapshot.as_of().map(AsOf::new),
             global: snapshot.global().clone(),
-            rows: selection.coins.iter().map(|c| CoinRow::new(c)).collect(),
+            rows: selection.coins.iter().map(|&c| row(c)).collect(),
             columns,
             search: query
                 .search

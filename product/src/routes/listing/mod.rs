@@ -1,1 +1,4 @@
+pub(crate) mod cache;
+pub(crate) mod ceiling;
 pub mod get;
+mod rows;

@@ -1,0 +1,90 @@
+//! The listing's table rows, rendered once per market snapshot. A row depends only on its
+//! coin's figures and on whether the viewer watches it, so each coin's row is rendered in both
+//! forms when a snapshot is first shown and every page of that snapshot, for every visitor,
+//! is assembled from them. Formatting prices and drawing sparklines is most of the work of a
+//! listing page; this does it once per refresh instead of once per request.
+
+use crate::market::{Coin, CoinId, Snapshot};
+use crate::routes::coin_table::CoinRow;
+use askama::Template;
+use shared_ui::template_prelude::*;
+
+/// The cells of one row (`partials/coin_row.html`).
+#[derive(Template)]
+#[template(path = "partials/coin_row.html")]
+struct RowCells<'a> {
+    row: CoinRow<'a>,
+}
+
+/// The cells of `coin`'s row.
+pub(crate) fn render_row(coin: &Coin, watched: bool) -> Result<String, askama::Error> {
+    let mut row = CoinRow::new(coin);
+    row.watched = watched;
+    RowCells { row }.render()
+}
+
+/// Every coin's row of one snapshot, in the snapshot's order.
+pub(crate) struct RenderedRows {
+    version: u64,
+    rows: Vec<RowForms>,
+}
+
+struct RowForms {
+    plain: Box<str>,
+    watched: Box<str>,
+}
+
+impl RenderedRows {
+    pub(crate) fn render(snapshot: &Snapshot) -> Result<Self, askama::Error> {
+        let rows = snapshot
+            .coins()
+            .iter()
+            .map(|coin| {
+                Ok(RowForms {
+                    plain: render_row(coin, false)?.into_boxed_str(),
+                    watched: render_row(coin, true)?.into_boxed_str(),
+                })
+            })
+            .collect::<Result<_, askama::Error>>()?;
+        Ok(Self {
+            version: snapshot.version(),
+            rows,
+        })
+    }
+
+    pub(crate) fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The row of the snapshot's `index`th coin, marked or not.
+    pub(crate) fn get(&self, index: usize, watched: bool) -> Option<&str> {
+        self.rows.get(index).map(|forms| {
+            if watched {
+                &*forms.watched
+            } else {
+                &*forms.plain
+            }
+        })
+    }
+}
+
+/// Which of a snapshot's coins a viewer watches, by position in the snapshot.
+pub(crate) struct Marks(Vec<bool>);
+
+impl Marks {
+    pub(crate) fn none() -> Self {
+        Self(Vec::new())
+    }
+
+    pub(crate) fn of(snapshot: &Snapshot, watched: &[CoinId]) -> Self {
+        let mut marks = vec![false; snapshot.coins().len()];
+        for index in watched.iter().filter_map(|id| snapshot.index_of(id)) {
+            marks[index] = true;
+        }
+        Self(marks)
+    }
+
+    pub(crate) fn is_marked(&self, index: usize) -> bool {
+        self.0.get(index).copied().unwrap_or(false)
+    }
+}
