@@ -1,14 +1,23 @@
-//! argon2id hashing and verification on a bounded pool: at most as many hashes at once as
-//! there are cores, each on the blocking thread pool, so a flood of logins can neither
-//! exhaust memory (each hash takes 19 MiB) nor stall the async workers serving pages.
+//! argon2id hashing and verification on a bounded pool of its own threads: at most as many
+//! hashes at once as there are cores, so a flood of logins can neither exhaust memory (each
+//! hash takes 19 MiB) nor stall the async workers serving pages.
+//!
+//! The pool's threads run at a lower scheduling priority (nice 10 on Linux). Hashing is slow
+//! on purpose and never urgent to the millisecond; pages are. When a flood of logins meets a
+//! busy site, the scheduler serves pages first and hashes with what is left; when pages are
+//! idle, hashing gets every core it asks for. The threads are dedicated because a thread's
+//! priority cannot be raised back without privileges, and because each thread that has run
+//! a hash keeps its 19 MiB in its allocator arena: a few fixed threads keep a few arenas,
+//! where the shared blocking pool's many threads kept hundreds of MiB under a flood.
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chassis::AppError;
-use std::sync::Arc;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
 
 /// OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane.
 pub const MEMORY_KIB: u32 = 19_456;
@@ -18,15 +27,23 @@ pub const PARALLELISM: u32 = 1;
 /// How long a login may wait for a hashing slot before it is told to try again.
 const QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The nice value of the hashing threads: background work, below the page-serving threads.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+const HASHING_NICE: i32 = 10;
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verification {
     Match { needs_rehash: bool },
     Mismatch,
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone)]
 pub struct PasswordHasher {
     slots: Arc<Semaphore>,
+    /// Work for the hashing threads; they stop when the last clone of this is dropped.
+    jobs: mpsc::Sender<Job>,
     /// A real hash of a random password: unknown users are verified against it so that they
     /// take as long as known ones.
     dummy_hash: Arc<String>,
@@ -38,6 +55,7 @@ fn argon2() -> Argon2<'static> {
 }
 
 impl PasswordHasher {
+    /// A pool of `concurrency` hashing threads.
     pub fn new(concurrency: usize) -> Result<Self, String> {
         let mut random = [0u8; 32];
         rand::fill(&mut random);
@@ -45,8 +63,19 @@ impl PasswordHasher {
             .hash_password(&random)
             .map_err(|e| format!("cannot hash passwords on this machine: {e}"))?
             .to_string();
+        let concurrency = concurrency.max(1);
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..concurrency {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || hashing_thread(&queue))
+                .map_err(|e| format!("cannot start the password hashing threads: {e}"))?;
+        }
         Ok(Self {
-            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            slots: Arc::new(Semaphore::new(concurrency)),
+            jobs,
             dummy_hash: Arc::new(dummy),
         })
     }
@@ -55,13 +84,21 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
+        // The semaphore bounds the work handed to the threads, so the queue never grows past
+        // one job per thread, and a login waits at most QUEUE_TIMEOUT for its turn.
         let _permit = tokio::time::timeout(QUEUE_TIMEOUT, self.slots.acquire())
             .await
             .map_err(|_| AppError::Unavailable("password hashing queue is full".into()))?
             .map_err(|_| AppError::Internal("password hashing pool closed".into()))?;
-        tokio::task::spawn_blocking(work)
+        let (done, result) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|_| AppError::Internal("password hashing pool closed".into()))?;
+        result
             .await
-            .map_err(|e| AppError::Internal(format!("password hashing task failed: {e}")))
+            .map_err(|_| AppError::Internal("password hashing task failed".into()))
     }
 
     /// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of `password` with a fresh salt.
@@ -106,6 +143,31 @@ impl PasswordHasher {
     }
 }
 
+/// One hashing thread: lowers its own priority, then runs jobs until the pool is dropped.
+fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
+    lower_priority();
+    loop {
+        let job = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        let Ok(job) = job else {
+            return;
+        };
+        // A panicking job drops its answer (the caller gets an error); the thread lives on.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+    }
+}
+
+/// On Linux the nice value belongs to the thread, and `setpriority` on "process 0" changes
+/// the calling thread only. Elsewhere it would change the whole process, so it is left alone.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(err) = rustix::process::setpriority_process(None, HASHING_NICE) {
+        log::warn!("password hashing runs at normal priority: {err}");
+    }
+}
+
 /// Whether a hash was made with other parameters than today's.
 fn needs_rehash(hash: &PasswordHash) -> bool {
     let param = |name: &str| hash.params.get_decimal(name);
@@ -144,6 +206,18 @@ mod tests {
                 .expect("verify"),
             Verification::Mismatch
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[actix_web::test]
+    async fn hashing_runs_below_the_priority_of_the_threads_serving_pages() {
+        let hasher = PasswordHasher::new(1).expect("hasher");
+        let ours = rustix::process::getpriority_process(None).expect("our priority");
+        let theirs = hasher
+            .on_pool(|| rustix::process::getpriority_process(None).expect("its priority"))
+            .await
+            .expect("a hashing thread");
+        assert_eq!(theirs, (ours + HASHING_NICE).min(19));
     }
 
     #[actix_web::test]
