@@ -12,8 +12,6 @@ use std::sync::Arc;
 
 /// A service as the chassis mounts it.
 pub trait Service: Send + Sync + 'static {
-    /// Its entry in the routing table.
-    fn route(&self) -> &'static crate::routing::Route;
     /// Registers its routes. Implementations wrap them in [`mount`] so that they sit under the
     /// prefix with the service's data, health, assets and 404 page.
     fn configure(&self, cfg: &mut web::ServiceConfig);

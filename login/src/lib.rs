@@ -71,10 +71,6 @@ impl LoginService {
 }
 
 impl Service for LoginService {
-    fn route(&self) -> &'static chassis::routing::Route {
-        &LOGIN
-    }
-
     fn configure(&self, cfg: &mut actix_web::web::ServiceConfig) {
         cfg.service(
             mount(&LOGIN, self.state.pool.clone(), routes::configure)

@@ -35,11 +35,11 @@ impl Default for ThrottlePolicy {
     }
 }
 
-/// The buckets one login attempt counts against.
+/// The buckets one attempt counts against: an account, a client address, or both.
 #[derive(Debug, Clone)]
 pub struct Buckets {
-    pub account: String,
-    pub ip: Option<String>,
+    account: Option<String>,
+    ip: Option<String>,
 }
 
 impl Buckets {
@@ -47,16 +47,26 @@ impl Buckets {
     /// an unknown name is throttled exactly like a known one.
     pub fn new(user_id: Option<i64>, login_key: &str, ip: Option<IpAddr>) -> Self {
         Self {
-            account: match user_id {
+            account: Some(match user_id {
                 Some(id) => format!("user:{id}"),
                 None => format!("login:{login_key}"),
-            },
+            }),
+            ip: ip.map(|ip| format!("ip:{ip}")),
+        }
+    }
+
+    /// The client address alone (registration, which names no account yet).
+    pub fn address(ip: Option<IpAddr>) -> Self {
+        Self {
+            account: None,
             ip: ip.map(|ip| format!("ip:{ip}")),
         }
     }
 
     fn all(&self) -> Vec<&str> {
-        std::iter::once(self.account.as_str())
+        self.account
+            .as_deref()
+            .into_iter()
             .chain(self.ip.as_deref())
             .collect()
     }
@@ -84,7 +94,10 @@ pub fn record_failure(
     policy: &ThrottlePolicy,
 ) -> Result<Option<u64>, DbError> {
     let mut blocked = None;
-    let limits = [(buckets.account.as_str(), policy.max_failures_per_account)]
+    let limits = buckets
+        .account
+        .as_deref()
+        .map(|account| (account, policy.max_failures_per_account))
         .into_iter()
         .chain(
             buckets
@@ -162,6 +175,8 @@ fn increment(conn: &mut DbConnection, bucket: &str, window: Duration) -> Result<
 
 /// Clears the account's failures after a successful login.
 pub fn reset_account(conn: &mut DbConnection, buckets: &Buckets) -> Result<(), DbError> {
-    diesel::delete(login_throttle::table.find(&buckets.account)).execute(conn)?;
+    if let Some(account) = &buckets.account {
+        diesel::delete(login_throttle::table.find(account)).execute(conn)?;
+    }
     Ok(())
 }

@@ -71,10 +71,6 @@ async fn connect(config: &Config) -> Result<DbPool, chassis::cli::StartError> {
 }
 
 impl Service for ProductService {
-    fn route(&self) -> &'static chassis::routing::Route {
-        &PRODUCT
-    }
-
     fn configure(&self, cfg: &mut actix_web::web::ServiceConfig) {
         let banners: Arc<dyn BannerSource> = self.feed.live().clone();
         let bench_ceiling = self.bench_ceiling;

@@ -4,18 +4,13 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chassis::routing::Route;
 use chassis::server::Service;
 use shared_ui::gallery::Sample;
 use shared_ui::template_prelude::*;
 use std::sync::Arc;
 
-pub static GALLERY: Route = Route {
-    service: "gallery",
-    prefix: "/_gallery",
-    default: false,
-    path_patterns: &[],
-};
+/// Where the gallery is mounted; before product's catch-all root.
+pub const PREFIX: &str = "/_gallery";
 
 /// Every sample of every service, rendered once at start.
 pub fn all_samples() -> Vec<Sample> {
@@ -45,13 +40,9 @@ impl Default for GalleryService {
 }
 
 impl Service for GalleryService {
-    fn route(&self) -> &'static Route {
-        &GALLERY
-    }
-
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.service(
-            web::scope(GALLERY.prefix)
+            web::scope(PREFIX)
                 .app_data(web::Data::new(self.samples.clone()))
                 .route("", web::get().to(index))
                 .route("/{id}", web::get().to(sample)),

@@ -132,10 +132,6 @@ static TEST_LOGIN: Route = Route {
 };
 
 impl Service for TestLogin {
-    fn route(&self) -> &'static Route {
-        &TEST_LOGIN
-    }
-
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.service(
             web::scope("/test-login").route("/{user_id}/{name}", web::post().to(test_sign_in)),

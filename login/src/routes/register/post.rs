@@ -46,24 +46,16 @@ pub async fn register(
 
     // Registration reveals whether an email is in use; count that against the address so it
     // cannot be used to test many emails quickly.
-    let ip_buckets = Buckets {
-        account: "register".into(),
-        ip: chassis::client_ip::client_ip(&req).map(|ip| format!("ip:{ip}")),
-    };
-    if let Some(ip_bucket) = ip_buckets.ip.clone() {
-        let only_ip = Buckets {
-            account: ip_bucket,
-            ip: None,
-        };
-        if let Some(wait) = state
-            .pool
-            .run(move |conn| throttle::blocked_for(conn, &only_ip))
-            .await?
-        {
-            return Err(AppError::TooManyRequests {
-                retry_after_secs: wait,
-            });
-        }
+    let address = Buckets::address(chassis::client_ip::client_ip(&req));
+    let check = address.clone();
+    if let Some(wait) = state
+        .pool
+        .run(move |conn| throttle::blocked_for(conn, &check))
+        .await?
+    {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait,
+        });
     }
 
     let mut errors = RegisterErrors::default();
@@ -120,19 +112,11 @@ pub async fn register(
                     Taken::Email => errors.email = Some(Copy::EmailTaken.text()),
                 }
             }
-            if errors.email.is_some() && ip_buckets.ip.is_some() {
+            if errors.email.is_some() {
                 let policy = state.throttle;
-                let ip_only = Buckets {
-                    account: ip_buckets.ip.clone().unwrap_or_default(),
-                    ip: None,
-                };
-                let per_ip = crate::throttle::ThrottlePolicy {
-                    max_failures_per_account: policy.max_failures_per_ip,
-                    ..policy
-                };
                 state
                     .pool
-                    .run(move |conn| throttle::record_failure(conn, &ip_only, &per_ip))
+                    .run(move |conn| throttle::record_failure(conn, &address, &policy))
                     .await?;
             }
             return render_register(&page, form_again(errors), StatusCode::UNPROCESSABLE_ENTITY);
