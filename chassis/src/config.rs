@@ -214,6 +214,40 @@ pub struct CommonConfig {
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
     pub metrics: crate::metrics::MetricsSink,
+    /// The shared session store (`SESSION_STORE_URL`), or one in this process for `site`.
+    pub sessions: crate::session::Sessions,
+}
+
+/// Every key the services write to the shared store starts with this.
+pub const SESSION_STORE_NAMESPACE: &str = "coinwatch:";
+
+/// `SESSION_STORE_URL`: where the shared session store is. Required unless `in_process` allows
+/// keeping sessions in this process.
+fn session_store(
+    env: &dyn Source,
+    in_process: bool,
+) -> Result<crate::session::Sessions, ConfigError> {
+    const VAR: &str = "SESSION_STORE_URL";
+    const EXPECTS: &str =
+        "redis://host:port or rediss://host:port (the shared Valkey/Redis session store)";
+    let Some(raw) = optional_var(env, VAR) else {
+        return if in_process {
+            Ok(crate::session::Sessions::in_process())
+        } else {
+            Err(ConfigError::new(
+                VAR,
+                format!("is not set; expected {EXPECTS}"),
+            ))
+        };
+    };
+    if !(raw.starts_with("redis://") || raw.starts_with("rediss://")) {
+        return Err(ConfigError::new(
+            VAR,
+            format!("expected {EXPECTS}, got a URL of another scheme"),
+        ));
+    }
+    crate::session::Sessions::valkey(&raw, SESSION_STORE_NAMESPACE)
+        .map_err(|e| ConfigError::new(VAR, format!("expected {EXPECTS}: {e}")))
 }
 
 impl CommonConfig {
@@ -282,11 +316,12 @@ impl CommonConfig {
                 None if defaults.metrics_off => crate::metrics::MetricsSink::Off,
                 _ => crate::metrics::MetricsSink::from_env(env)?,
             },
+            sessions: session_store(env, defaults.in_process_sessions)?,
         })
     }
 }
 
-/// Defaults for what a local run may leave unset. Production binaries use [`LocalDefaults::none`].
+/// Defaults for what a local run may leave unset. Production binaries use [`LocalDefaults::production`].
 #[derive(Debug, Clone)]
 pub struct LocalDefaults {
     pub bind: Option<String>,
@@ -296,11 +331,13 @@ pub struct LocalDefaults {
     pub shutdown_drain_secs: u64,
     /// No metrics unless `METRICS` asks for them (local runs: EMF would clutter the terminal).
     pub metrics_off: bool,
+    /// Keep sessions in this process when `SESSION_STORE_URL` is unset (one-process `site`).
+    pub in_process_sessions: bool,
 }
 
 impl LocalDefaults {
     /// Service binaries: everything that matters must be set explicitly.
-    pub fn none() -> Self {
+    pub fn production() -> Self {
         Self {
             bind: None,
             session_key: None,
@@ -308,6 +345,7 @@ impl LocalDefaults {
             log_format: LogFormat::Json,
             shutdown_drain_secs: 5,
             metrics_off: false,
+            in_process_sessions: false,
         }
     }
 }
@@ -322,10 +360,10 @@ mod tests {
 
     #[test]
     fn service_binaries_require_bind_and_session_key() {
-        let err = CommonConfig::from_env(&[("X", "")], &LocalDefaults::none()).unwrap_err();
+        let err = CommonConfig::from_env(&[("X", "")], &LocalDefaults::production()).unwrap_err();
         assert_eq!(err.var, "BIND");
-        let err =
-            CommonConfig::from_env(&[("BIND", "127.0.0.1:0")], &LocalDefaults::none()).unwrap_err();
+        let err = CommonConfig::from_env(&[("BIND", "127.0.0.1:0")], &LocalDefaults::production())
+            .unwrap_err();
         assert_eq!(err.var, "SESSION_KEY");
     }
 
@@ -334,14 +372,14 @@ mod tests {
         let short = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
         let err = CommonConfig::from_env(
             &[("BIND", "127.0.0.1:0"), ("SESSION_KEY", &short)],
-            &LocalDefaults::none(),
+            &LocalDefaults::production(),
         )
         .unwrap_err();
         assert_eq!(err.var, "SESSION_KEY");
         assert!(err.problem.contains("got 32 bytes"), "{}", err.problem);
         let err = CommonConfig::from_env(
             &[("BIND", "127.0.0.1:0"), ("SESSION_KEY", "not base64!!")],
-            &LocalDefaults::none(),
+            &LocalDefaults::production(),
         )
         .unwrap_err();
         assert!(err.to_string().starts_with("SESSION_KEY: "), "{err}");
@@ -358,8 +396,9 @@ mod tests {
                 ("LOG_FORMAT", "text"),
                 ("TRUSTED_PROXIES", "10.0.0.0/16, 127.0.0.1"),
                 ("SHUTDOWN_TIMEOUT_SECS", "5"),
+                ("SESSION_STORE_URL", "redis://127.0.0.1:6379"),
             ],
-            &LocalDefaults::none(),
+            &LocalDefaults::production(),
         )
         .expect("valid");
         assert_eq!(cfg.bind.port(), 8081);
@@ -395,14 +434,46 @@ mod tests {
                 &[
                     ("BIND", if var == "BIND" { value } else { "127.0.0.1:1" }),
                     ("SESSION_KEY", &k),
+                    ("SESSION_STORE_URL", "redis://127.0.0.1:6379"),
                     (var, value),
                 ],
-                &LocalDefaults::none(),
+                &LocalDefaults::production(),
             )
             .unwrap_err();
             assert_eq!(err.var, var, "{err}");
             assert!(!err.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn service_binaries_require_a_session_store_url_of_the_redis_scheme() {
+        let k = key();
+        let base = [("BIND", "127.0.0.1:1"), ("SESSION_KEY", k.as_str())];
+        let err = CommonConfig::from_env(&base, &LocalDefaults::production()).unwrap_err();
+        assert_eq!(err.var, "SESSION_STORE_URL");
+        assert!(err.problem.contains("is not set"), "{}", err.problem);
+        for bad in ["http://cache:6379", "cache:6379"] {
+            let err = CommonConfig::from_env(
+                &[base[0], base[1], ("SESSION_STORE_URL", bad)],
+                &LocalDefaults::production(),
+            )
+            .unwrap_err();
+            assert_eq!(err.var, "SESSION_STORE_URL", "{bad}");
+        }
+        for good in ["redis://127.0.0.1:6379", "rediss://cache.example:6379"] {
+            let cfg = CommonConfig::from_env(
+                &[base[0], base[1], ("SESSION_STORE_URL", good)],
+                &LocalDefaults::production(),
+            )
+            .expect("valid");
+            assert!(!cfg.sessions.is_in_process(), "{good}");
+        }
+        let local = LocalDefaults {
+            in_process_sessions: true,
+            ..LocalDefaults::production()
+        };
+        let cfg = CommonConfig::from_env(&base, &local).expect("valid");
+        assert!(cfg.sessions.is_in_process());
     }
 
     #[test]

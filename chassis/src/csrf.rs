@@ -32,6 +32,11 @@ pub fn token(session: &Session) -> String {
     fresh
 }
 
+/// A token for a form that cannot be backed by a session right now (the store is away).
+pub fn unkept_token() -> String {
+    new_token()
+}
+
 /// The token if the session already has one; pages without forms use this so that they do
 /// not set a cookie for anonymous visitors.
 pub fn existing_token(session: &Session) -> Option<String> {
@@ -73,7 +78,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             .app_data::<web::Data<crate::server::BodyLimit>>()
             .map_or(16 * 1024, |l| l.0);
         let body = web::Bytes::from_request(req, payload);
+        let store_available = req
+            .app_data::<web::Data<crate::session::Sessions>>()
+            .is_none_or(|s| s.is_available());
         Box::pin(async move {
+            // Without the store there is no session to check the token against, and nothing a
+            // form could change would be kept: say so, rather than blame the token.
+            if !store_available {
+                return Err(AppError::Unavailable(
+                    "the session store is unavailable".into(),
+                ));
+            }
             let body = body.await.map_err(|e| {
                 if e.as_response_error().status_code()
                     == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE

@@ -56,6 +56,12 @@ impl From<DbError> for AppError {
     }
 }
 
+impl From<crate::session::StoreError> for AppError {
+    fn from(err: crate::session::StoreError) -> Self {
+        Self::Unavailable(format!("session store: {err}"))
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(err: askama::Error) -> Self {
         Self::Internal(format!("template failed to render: {err}"))
@@ -108,7 +114,12 @@ pub async fn render_error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
-    let res = next.call(req).await?;
+    let request = req.request().clone();
+    // A middleware's failure (say, the session store going away mid-request) is a response too.
+    let res = match next.call(req).await {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(err) => ServiceResponse::new(request, err.error_response()),
+    };
     let status = res.status();
     let is_html = res
         .headers()

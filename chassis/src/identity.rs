@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 use std::future::{Ready, ready};
 use std::time::Duration;
 
-const IDENTITY: &str = "identity";
-const SEEN_AT: &str = "seen_at";
+pub(crate) const IDENTITY: &str = "identity";
+pub(crate) const SEEN_AT: &str = "seen_at";
+/// What `/account` shows about a session (see [`SessionMeta`]).
+pub(crate) const META: &str = "meta";
 const FLASH: &str = "flash";
 /// Rewriting the cookie on every request would be wasteful; the idle clock moves a minute at a time.
 const SEEN_AT_GRANULARITY_SECS: i64 = 60;
@@ -23,6 +25,83 @@ pub struct Identity {
     pub display_name: String,
     /// Unix seconds of the login.
     pub login_at: i64,
+}
+
+/// What a user sees of each of their sessions: a public id (not the session key, which never
+/// leaves the encrypted cookie), the browser and the address it signed in from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionMeta {
+    pub id: String,
+    pub browser: String,
+    /// The client address with its host part blanked (`203.0.113.x`), or empty if unknown.
+    pub address: String,
+}
+
+impl SessionMeta {
+    pub fn new(user_agent: &str, address: Option<std::net::IpAddr>) -> Self {
+        let mut id = [0u8; 16];
+        rand::fill(&mut id);
+        Self {
+            id: base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, id),
+            browser: browser_summary(user_agent),
+            address: address.map(address_prefix).unwrap_or_default(),
+        }
+    }
+}
+
+/// "Firefox on Linux", from a User-Agent header. Only the families people recognise; the
+/// order matters, since Chromium-based browsers also claim to be Chrome and Safari.
+pub fn browser_summary(user_agent: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| user_agent.contains(marker))
+    .map_or("Unknown browser", |(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("CrOS", "ChromeOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| user_agent.contains(marker))
+    .map(|(_, name)| name);
+    match system {
+        Some(system) => format!("{browser} on {system}"),
+        None => browser.to_owned(),
+    }
+}
+
+/// The network an address belongs to, without the host: a /24 for IPv4, a /48 for IPv6.
+pub fn address_prefix(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.x")
+        }
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+    }
+}
+
+/// The public id of this session, once it has been described (the request after sign-in on).
+pub fn session_id(session: &Session) -> Option<String> {
+    session
+        .get::<SessionMeta>(META)
+        .ok()
+        .flatten()
+        .map(|meta| meta.id)
 }
 
 /// Lifetimes of a session, from the configuration.
@@ -59,9 +138,9 @@ pub fn sign_in(
     Ok(())
 }
 
-/// Ends the session: everything in it is dropped and its id renewed. With the cookie store
-/// this replaces the cookie with one that holds only `farewell`, the message for the next
-/// page (or, with no message, tells the browser to drop the cookie).
+/// Ends the session: it is deleted from the store, and the browser gets a fresh one holding
+/// only `farewell`, the message for the next page (or, with no message, is told to drop the
+/// cookie).
 pub fn sign_out(session: &Session, farewell: Option<(shared_ui::FlashKind, &str)>) {
     match farewell {
         Some((kind, message)) => {

@@ -29,7 +29,13 @@ pub struct PageBuilder {
     asset_prefix: &'static str,
     current_path: String,
     banners: Vec<Banner>,
+    /// Whether the session store answers; when it does not, nothing is written to the session.
+    sessions_available: bool,
 }
+
+/// Shown on every page while the session store is away: pages still work, signing in does not.
+pub const SIGN_IN_UNAVAILABLE: &str =
+    "Signing in is unavailable for a moment. Prices and pages still work; try again in a minute.";
 
 impl PageBuilder {
     pub fn from_request(req: &HttpRequest) -> Self {
@@ -37,10 +43,19 @@ impl PageBuilder {
             .app_data::<web::Data<ServicePrefix>>()
             .map(|p| p.0)
             .unwrap_or_else(|| crate::routing::route_for(req.path()).mount_prefix());
-        let banners = req
+        let mut banners = req
             .app_data::<web::Data<Banners>>()
             .map(|b| b.0.banners())
             .unwrap_or_default();
+        let sessions_available = req
+            .app_data::<web::Data<crate::session::Sessions>>()
+            .is_none_or(|s| s.is_available());
+        if !sessions_available {
+            banners.push(Banner {
+                kind: shared_ui::BannerKind::Warning,
+                message: SIGN_IN_UNAVAILABLE.to_owned(),
+            });
+        }
         let current_path = match req.query_string() {
             "" => req.path().to_owned(),
             q => format!("{}?{q}", req.path()),
@@ -51,6 +66,7 @@ impl PageBuilder {
             asset_prefix,
             current_path,
             banners,
+            sessions_available,
         }
     }
 
@@ -85,9 +101,15 @@ impl PageBuilder {
         self.build(title.into(), nav, csrf_token)
     }
 
-    /// The context for a page with a form: makes sure the session has a CSRF token.
+    /// The context for a page with a form: makes sure the session has a CSRF token. While the
+    /// store is away the form still renders, with a token that is not kept: its post answers
+    /// 503 (see [`crate::csrf::CsrfForm`]), and writing a session now would fail the page.
     pub fn form_context(&self, title: impl Into<String>, nav: Nav) -> PageContext {
-        let csrf_token = crate::csrf::token(&self.session);
+        let csrf_token = if self.sessions_available {
+            crate::csrf::token(&self.session)
+        } else {
+            crate::csrf::unkept_token()
+        };
         self.build(title.into(), nav, csrf_token)
     }
 

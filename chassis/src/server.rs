@@ -83,12 +83,16 @@ impl Application {
             App::new()
                 .app_data(web::Data::new(app_lifecycle.clone()))
                 .app_data(web::Data::new(SessionPolicy::from_config(&config)))
+                .app_data(web::Data::new(config.sessions.clone()))
                 .app_data(web::Data::new(config.trusted_proxies.clone()))
                 .app_data(web::Data::new(BodyLimit(config.body_limit)))
                 .app_data(web::PayloadConfig::new(config.body_limit))
                 .app_data(web::FormConfig::default().limit(config.body_limit))
                 .wrap(from_fn(crate::error::render_error_pages))
+                .wrap(from_fn(crate::session::record_meta))
                 .wrap(crate::session::middleware(&config))
+                // Failures of the session middleware itself get the styled page too.
+                .wrap(from_fn(crate::error::render_error_pages))
                 .wrap(crate::headers::security_headers(config.cookie_secure))
                 .wrap(from_fn(crate::logging::access_log))
                 .configure(move |cfg| {

@@ -114,6 +114,24 @@ pub fn common_config_with_key(session_key: SessionKey) -> CommonConfig {
         shutdown_drain: Duration::from_secs(0),
         body_limit: 16 * 1024,
         metrics: crate::metrics::MetricsSink::Off,
+        sessions: test_sessions(),
+    }
+}
+
+/// The session store for one test: with `TEST_SESSION_STORE_URL=redis://…` a namespace of its
+/// own on that server (CI runs every suite so, against a real `redis-server`); otherwise one
+/// in this process.
+pub fn test_sessions() -> crate::session::Sessions {
+    match std::env::var("TEST_SESSION_STORE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        Some(url) => crate::session::Sessions::valkey(
+            &url,
+            &format!("test:{}:", uuid::Uuid::new_v4().simple()),
+        )
+        .unwrap_or_else(|e| panic!("TEST_SESSION_STORE_URL: {e}")),
+        None => crate::session::Sessions::in_process(),
     }
 }
 

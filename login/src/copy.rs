@@ -46,6 +46,11 @@ pub enum Copy {
         username: String,
     },
     PasswordChanged,
+    SessionEnded,
+    SessionAlreadyEnded,
+    OtherSessionsEnded {
+        count: usize,
+    },
     EmailChanged,
     AccountDeleted,
     LoggedOut,

@@ -3,7 +3,7 @@
 
 use crate::copy::Copy;
 use crate::routes::account::get::{
-    AccountForms, AccountPage, DeleteErrors, EmailErrors, PasswordErrors,
+    AccountForms, AccountPage, DeleteErrors, EmailErrors, PasswordErrors, SessionRow,
 };
 use crate::routes::login::get::LoginPage;
 use crate::routes::logout::get::LogoutPage;
@@ -104,6 +104,7 @@ pub fn samples() -> Vec<Sample> {
                 username: "satoshi".into(),
                 email: "satoshi@example.com".into(),
                 member_since,
+                sessions: sample_sessions(),
                 forms: AccountForms::default(),
             },
         ),
@@ -116,6 +117,7 @@ pub fn samples() -> Vec<Sample> {
                 email: "first.middle.last+crypto-newsletters@subdomain.example-company.co.uk"
                     .into(),
                 member_since,
+                sessions: sample_sessions()[..1].to_vec(),
                 forms: AccountForms::default(),
             },
         ),
@@ -127,6 +129,7 @@ pub fn samples() -> Vec<Sample> {
                 username: "satoshi".into(),
                 email: "satoshi@example.com".into(),
                 member_since,
+                sessions: sample_sessions()[..1].to_vec(),
                 forms: AccountForms {
                     password: PasswordErrors {
                         current: Some(Copy::CurrentPasswordWrong.text()),
@@ -177,4 +180,35 @@ pub fn samples() -> Vec<Sample> {
         s
     })
     .collect()
+}
+
+/// This browser and two others, as a user who signs in from a phone and a laptop sees them.
+fn sample_sessions() -> Vec<SessionRow> {
+    let now = shared_ui::format::now_unix();
+    vec![
+        SessionRow {
+            id: "current".into(),
+            browser: "Firefox on Linux".into(),
+            address: "203.0.113.x".into(),
+            started_at: now - 3_600,
+            last_seen_at: now,
+            current: true,
+        },
+        SessionRow {
+            id: "phone".into(),
+            browser: "Safari on iOS".into(),
+            address: "198.51.100.x".into(),
+            started_at: now - 86_400,
+            last_seen_at: now - 7_200,
+            current: false,
+        },
+        SessionRow {
+            id: "laptop".into(),
+            browser: "Chrome on Windows".into(),
+            address: "".into(),
+            started_at: now - 3 * 86_400,
+            last_seen_at: now - 2 * 86_400,
+            current: false,
+        },
+    ]
 }

@@ -61,6 +61,7 @@ impl LoginService {
                 hasher,
                 throttle: config.throttle,
                 breached,
+                sessions: config.common.sessions.clone(),
             },
         })
     }
@@ -82,6 +83,7 @@ impl Service for LoginService {
 /// Runs the standalone service until SIGTERM.
 pub async fn serve(config: Config) -> Result<(), chassis::cli::StartError> {
     chassis::metrics::install("login", &config.common.metrics)?;
+    chassis::session::connect(&config.common.sessions).await?;
     let service = LoginService::build(&config).await?;
     let app = chassis::server::Application::build(
         &config.common,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     chassis::cli::main(&chassis::routing::LOGIN, |command| async move {
-        let config = login::Config::from_env(&ProcessEnv, &LocalDefaults::none())?;
+        let config = login::Config::from_env(&ProcessEnv, &LocalDefaults::production())?;
         chassis::logging::init(config.common.log_format);
         match command {
             Command::Migrate => login::migrate(config).await,

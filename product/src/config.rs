@@ -430,7 +430,7 @@ mod tests {
             ("DATABASE_URL", "sqlite://data/p.db"),
         ];
         assert_eq!(
-            Config::from_env(&env, &LocalDefaults::none())
+            Config::from_env(&env, &LocalDefaults::production())
                 .unwrap_err()
                 .var,
             "MARKET_SOURCE"

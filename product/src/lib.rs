@@ -48,6 +48,10 @@ impl ProductService {
         let feed = Feed::start(pool.clone(), &config.market)
             .await
             .map_err(chassis::cli::StartError::new)?;
+        config
+            .common
+            .sessions
+            .spawn_event_consumer("product", account_events(pool.clone()));
         Ok(Self {
             pool,
             feed: Arc::new(feed),
@@ -64,6 +68,25 @@ impl ProductService {
     pub fn feed(&self) -> &Arc<Feed> {
         &self.feed
     }
+}
+
+/// What product does when an account event arrives: a deleted account's watchlist goes.
+fn account_events(pool: DbPool) -> chassis::events::Handler {
+    std::rc::Rc::new(move |event| {
+        let pool = pool.clone();
+        Box::pin(async move {
+            match event {
+                chassis::events::AccountEvent::Deleted(user) => {
+                    let removed = pool
+                        .run(move |conn| store::watchlist::forget_user(conn, user.0))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    log::info!(user_id = user.0, rows = removed; "watchlist of a deleted account removed");
+                    Ok(())
+                }
+            }
+        })
+    })
 }
 
 async fn connect(config: &Config) -> Result<DbPool, chassis::cli::StartError> {
@@ -91,6 +114,7 @@ impl Service for ProductService {
 /// Runs the standalone service until SIGTERM.
 pub async fn serve(config: Config) -> Result<(), chassis::cli::StartError> {
     chassis::metrics::install("product", &config.common.metrics)?;
+    chassis::session::connect(&config.common.sessions).await?;
     let service = ProductService::build(&config).await?;
     let app = chassis::server::Application::build(
         &config.common,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     chassis::cli::main(&chassis::routing::PRODUCT, |command| async move {
-        let config = product::Config::from_env(&ProcessEnv, &LocalDefaults::none())?;
+        let config = product::Config::from_env(&ProcessEnv, &LocalDefaults::production())?;
         chassis::logging::init(config.common.log_format);
         match command {
             Command::Migrate => product::migrate(config).await,

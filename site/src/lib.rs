@@ -26,6 +26,7 @@ pub fn local_defaults() -> Result<LocalDefaults, StartError> {
         log_format: LogFormat::Text,
         shutdown_drain_secs: 0,
         metrics_off: true,
+        in_process_sessions: true,
     })
 }
 
@@ -81,6 +82,7 @@ impl SiteConfig {
 
 /// Both services in one app, in routing-table order.
 pub async fn build(config: &SiteConfig) -> Result<Application, StartError> {
+    chassis::session::connect(&config.common.sessions).await?;
     let login = login::LoginService::build(&config.login)
         .await
         .map_err(|e| {

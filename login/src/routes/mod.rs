@@ -15,6 +15,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/email", web::post().to(account::email::change_email))
         .route("/delete", web::post().to(account::delete::delete_account))
+        .route(
+            "/sessions/end",
+            web::post().to(account::sessions::end_session),
+        )
+        .route(
+            "/sessions/end-others",
+            web::post().to(account::sessions::end_other_sessions),
+        )
         .route("/login", web::get().to(login::get::login_page))
         .route("/login", web::post().to(login::post::log_in))
         .route("/register", web::get().to(register::get::register_page))

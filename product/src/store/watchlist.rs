@@ -23,6 +23,11 @@ pub fn remove(conn: &mut DbConnection, user_id: i64, coin: &CoinId) -> Result<()
     Ok(())
 }
 
+/// Removes every row of a user whose account was deleted; doing it twice changes nothing.
+pub fn forget_user(conn: &mut DbConnection, user_id: i64) -> Result<usize, DbError> {
+    Ok(diesel::delete(watchlist::table.filter(watchlist::user_id.eq(user_id))).execute(conn)?)
+}
+
 /// The user's coins in the order they were added. Ids that no longer parse are left out.
 pub fn list(conn: &mut DbConnection, user_id: i64) -> Result<Vec<CoinId>, DbError> {
     let ids: Vec<String> = watchlist::table

@@ -43,6 +43,7 @@ pub async fn spawn_site() -> Site {
         log_format: LogFormat::Text,
         shutdown_drain_secs: 0,
         metrics_off: true,
+        in_process_sessions: true,
     };
     let config = site::SiteConfig::from_env(&env, &defaults).expect("valid config");
     let app = site::build(&config).await.expect("the site starts");

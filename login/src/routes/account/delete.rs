@@ -8,6 +8,7 @@ use crate::users;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chassis::AppError;
 use chassis::csrf::CsrfForm;
+use chassis::events::AccountEvent;
 use chassis::identity::sign_out;
 use chassis::page::{PageBuilder, see_other};
 use serde::Deserialize;
@@ -55,10 +56,19 @@ pub async fn delete_account(
             confirm_value: confirm_username.trim().to_owned(),
             ..AccountForms::default()
         };
-        return render_account(&page, user, forms, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_account(&page, &state, user, forms, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let id = user.id;
     state.pool.run(move |conn| users::delete(conn, id)).await?;
+    let user_id = chassis::ids::UserId(id);
+    // The account is gone: its sessions end everywhere, and product is told to drop what it
+    // keeps for it (the event waits in the stream if product is down).
+    if let Err(err) = state.sessions.end_all(user_id, None).await {
+        log::error!(user_id = id; "could not end the sessions of a deleted account: {err}");
+    }
+    if let Err(err) = publish_with_retries(&state, AccountEvent::Deleted(user_id)).await {
+        log::error!(user_id = id; "account deleted, but the event for other services was not published: {err}");
+    }
     sign_out(
         page.session(),
         Some((FlashKind::Info, Copy::AccountDeleted.text().as_str())),
@@ -66,4 +76,22 @@ pub async fn delete_account(
     chassis::metrics::record_login_outcome("deleted");
     log::info!(target: "login", outcome = "deleted", user_id = id; "account deleted");
     Ok(see_other("/"))
+}
+
+/// The store answered the CSRF check moments ago; a blip now should not lose the event.
+async fn publish_with_retries(
+    state: &LoginState,
+    event: AccountEvent,
+) -> Result<(), chassis::session::StoreError> {
+    let mut attempt = 0;
+    loop {
+        match state.sessions.publish(event).await {
+            Ok(()) => return Ok(()),
+            Err(err) if attempt >= 4 => return Err(err),
+            Err(_) => {
+                attempt += 1;
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(300 * attempt)).await;
+            }
+        }
+    }
 }

@@ -45,16 +45,16 @@ pub async fn change_email(
     } else if !confirm_password(&req, &state, &user, current_password).await? {
         errors.password = Some(Copy::CurrentPasswordWrong.text());
     }
-    let fail = |errors: EmailErrors, user| {
+    let fail = async |errors: EmailErrors, user| {
         let forms = AccountForms {
             email: errors,
             email_value: email.trim().to_owned(),
             ..AccountForms::default()
         };
-        render_account(&page, user, forms, StatusCode::UNPROCESSABLE_ENTITY)
+        render_account(&page, &state, user, forms, StatusCode::UNPROCESSABLE_ENTITY).await
     };
     let (Some(parsed), None) = (parsed, &errors.password) else {
-        return fail(errors, user);
+        return fail(errors, user).await;
     };
     let id = user.id;
     let updated = state
@@ -63,7 +63,7 @@ pub async fn change_email(
         .await?;
     if !updated {
         errors.email = Some(Copy::EmailTaken.text());
-        return fail(errors, user);
+        return fail(errors, user).await;
     }
     set_flash(
         page.session(),

@@ -1,5 +1,5 @@
-//! `GET /account`: username, email and member since, with the forms to change the password
-//! or email and to delete the account.
+//! `GET /account`: username, email and member since, the sessions the account is signed in
+//! with, and the forms to change the password or email and to delete the account.
 
 use crate::state::LoginState;
 use crate::users::{self, User};
@@ -8,6 +8,7 @@ use askama::Template;
 use chassis::AppError;
 use chassis::identity::Identity;
 use chassis::page::{PageBuilder, render_with_status, see_other};
+use chassis::session::ActiveSession;
 use shared_ui::context::login_url_for;
 use shared_ui::template_prelude::*;
 
@@ -48,7 +49,33 @@ pub(crate) struct AccountPage {
     pub username: String,
     pub email: String,
     pub member_since: i64,
+    /// Where the account is signed in, this browser first.
+    pub sessions: Vec<SessionRow>,
     pub forms: AccountForms,
+}
+
+/// One signed-in session, as the account page lists it.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub id: String,
+    pub browser: String,
+    pub address: String,
+    pub started_at: i64,
+    pub last_seen_at: i64,
+    pub current: bool,
+}
+
+impl SessionRow {
+    fn new(session: ActiveSession, current: Option<&str>) -> Self {
+        Self {
+            current: current == Some(session.meta.id.as_str()),
+            id: session.meta.id,
+            browser: session.meta.browser,
+            address: session.meta.address,
+            started_at: session.started_at,
+            last_seen_at: session.last_seen_at,
+        }
+    }
 }
 
 pub async fn account_page(
@@ -56,7 +83,9 @@ pub async fn account_page(
     state: web::Data<LoginState>,
 ) -> Result<HttpResponse, AppError> {
     match signed_in_user(&page, &state).await? {
-        Ok((_, user)) => render_account(&page, user, AccountForms::default(), StatusCode::OK),
+        Ok((_, user)) => {
+            render_account(&page, &state, user, AccountForms::default(), StatusCode::OK).await
+        }
         Err(redirect) => Ok(redirect),
     }
 }
@@ -81,18 +110,29 @@ pub async fn signed_in_user(
     }
 }
 
-pub fn render_account(
+pub async fn render_account(
     page: &PageBuilder,
+    state: &LoginState,
     user: User,
     forms: AccountForms,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let current = chassis::identity::session_id(page.session());
+    let mut sessions: Vec<SessionRow> = state
+        .sessions
+        .list(chassis::ids::UserId(user.id))
+        .await?
+        .into_iter()
+        .map(|s| SessionRow::new(s, current.as_deref()))
+        .collect();
+    sessions.sort_by_key(|s| !s.current);
     render_with_status(
         &AccountPage {
             ctx: page.form_context("Your account", Nav::Account),
             username: user.username,
             email: user.email,
             member_since: user.created_at,
+            sessions,
             forms,
         },
         status,

@@ -3,3 +3,4 @@ pub mod email;
 pub mod get;
 pub mod password;
 mod reauth;
+pub mod sessions;

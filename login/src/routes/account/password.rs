@@ -1,5 +1,5 @@
-//! `POST /account/password`: changes the password after checking the current one, then
-//! renews the session.
+//! `POST /account/password`: changes the password after checking the current one, ends every
+//! other session of the account on every service, and renews this one.
 
 use super::get::{AccountForms, PasswordErrors, render_account, signed_in_user};
 use super::reauth::confirm_password;
@@ -68,7 +68,7 @@ pub async fn change_password(
             password: errors,
             ..AccountForms::default()
         };
-        return render_account(&page, user, forms, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_account(&page, &state, user, forms, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
 
     let hash = state.hasher.hash(new.expose().to_owned()).await?;
@@ -77,7 +77,12 @@ pub async fn change_password(
         .pool
         .run(move |conn| users::set_password_hash(conn, id, &hash))
         .await?;
-    // A new session: anything that captured the old cookie's id no longer matches it.
+    // Whoever knew the old password may hold a session: end them all, this one included, and
+    // start a new one here, so anything that captured this cookie is worthless too.
+    state
+        .sessions
+        .end_all(chassis::ids::UserId(id), None)
+        .await?;
     let renewed = Identity {
         login_at: shared_ui::format::now_unix(),
         ..identity
