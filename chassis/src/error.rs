@@ -114,12 +114,7 @@ pub async fn render_error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
-    let request = req.request().clone();
-    // A middleware's failure (say, the session store going away mid-request) is a response too.
-    let res = match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(err) => ServiceResponse::new(request, err.error_response()),
-    };
+    let res = next.call(req).await?;
     let status = res.status();
     let is_html = res
         .headers()

@@ -91,8 +91,6 @@ impl Application {
                 .wrap(from_fn(crate::error::render_error_pages))
                 .wrap(from_fn(crate::session::record_meta))
                 .wrap(crate::session::middleware(&config))
-                // Failures of the session middleware itself get the styled page too.
-                .wrap(from_fn(crate::error::render_error_pages))
                 .wrap(crate::headers::security_headers(config.cookie_secure))
                 .wrap(from_fn(crate::logging::access_log))
                 .configure(move |cfg| {

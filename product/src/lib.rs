@@ -70,6 +70,15 @@ impl ProductService {
     }
 }
 
+/// How many coins a user watches (0 for a user product has never seen, or whose account is gone).
+pub async fn watchlist_size(
+    pool: &DbPool,
+    user: chassis::ids::UserId,
+) -> Result<usize, chassis::db::DbError> {
+    pool.run(move |conn| store::watchlist::list(conn, user.0).map(|coins| coins.len()))
+        .await
+}
+
 /// What product does when an account event arrives: a deleted account's watchlist goes.
 fn account_events(pool: DbPool) -> chassis::events::Handler {
     std::rc::Rc::new(move |event| {

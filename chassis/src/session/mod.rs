@@ -62,6 +62,9 @@ pub fn middleware(config: &CommonConfig) -> SessionMiddleware<StoreAdapter> {
 ///
 /// A store that does not answer makes the request anonymous rather than failed: the visitor
 /// still gets the page, and the cookie is kept, so the session is back once the store is.
+/// A write that fails is logged and dropped rather than turned into a bare 500: forms that
+/// change a session already answer 503 while the store is known to be away (see
+/// [`crate::csrf::CsrfForm`]), so only a store that dies mid-request loses a write.
 pub struct StoreAdapter {
     sessions: Sessions,
     idle: Duration,
@@ -85,11 +88,18 @@ impl SessionStore for StoreAdapter {
         _ttl: &actix_web::cookie::time::Duration,
     ) -> Result<SessionKey, SaveError> {
         let key = actix_session::storage::generate_session_key();
-        self.sessions
+        match self
+            .sessions
             .store(key.as_ref(), &state, self.idle, false)
             .await
-            .map_err(|e| SaveError::Other(e.into()))?;
-        Ok(key)
+        {
+            Ok(()) => Ok(key),
+            Err(StoreError::Corrupt(err)) => Err(SaveError::Serialization(err.into())),
+            Err(err) => {
+                log::warn!("a new session was not stored: {err}");
+                Ok(key)
+            }
+        }
     }
 
     async fn update(
@@ -98,11 +108,18 @@ impl SessionStore for StoreAdapter {
         state: HashMap<String, String>,
         _ttl: &actix_web::cookie::time::Duration,
     ) -> Result<SessionKey, UpdateError> {
-        self.sessions
+        match self
+            .sessions
             .store(key.as_ref(), &state, self.idle, true)
             .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
-        Ok(key)
+        {
+            Ok(()) => Ok(key),
+            Err(StoreError::Corrupt(err)) => Err(UpdateError::Serialization(err.into())),
+            Err(err) => {
+                log::warn!("a session change was not stored: {err}");
+                Ok(key)
+            }
+        }
     }
 
     async fn update_ttl(
@@ -115,7 +132,11 @@ impl SessionStore for StoreAdapter {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        Ok(self.sessions.delete(key.as_ref()).await?)
+        if let Err(err) = self.sessions.delete(key.as_ref()).await {
+            // The browser still drops its cookie; the stored copy lapses after the idle time.
+            log::error!("a session was not deleted from the store: {err}");
+        }
+        Ok(())
     }
 }
 

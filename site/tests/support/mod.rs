@@ -7,7 +7,7 @@ use chassis::testing::TestDatabase;
 pub struct Site {
     pub address: String,
     _login_db: TestDatabase,
-    _product_db: TestDatabase,
+    pub product_db: TestDatabase,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -25,6 +25,11 @@ impl Drop for Site {
 }
 
 pub async fn spawn_site() -> Site {
+    spawn_site_with(chassis::testing::test_sessions()).await
+}
+
+/// The site on a given session store (tests that stop and start the store choose theirs).
+pub async fn spawn_site_with(sessions: chassis::session::Sessions) -> Site {
     let login_db = TestDatabase::new("site_login");
     let product_db = TestDatabase::new("site_product");
     let key = SessionKey::generate().to_base64();
@@ -45,7 +50,10 @@ pub async fn spawn_site() -> Site {
         metrics_off: true,
         in_process_sessions: true,
     };
-    let config = site::SiteConfig::from_env(&env, &defaults).expect("valid config");
+    let mut config = site::SiteConfig::from_env(&env, &defaults).expect("valid config");
+    config.common.sessions = sessions.clone();
+    config.login.common.sessions = sessions.clone();
+    config.product.common.sessions = sessions;
     let app = site::build(&config).await.expect("the site starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
@@ -53,7 +61,7 @@ pub async fn spawn_site() -> Site {
     Site {
         address,
         _login_db: login_db,
-        _product_db: product_db,
+        product_db,
         handle,
     }
 }
