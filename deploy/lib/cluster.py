@@ -100,7 +100,7 @@ def default_settings() -> dict:
 
 def ports(settings: dict) -> dict:
     base = settings["base_port"]
-    return {"nginx": base, "mock": base + 90, "postgres": base + 95}
+    return {"nginx": base, "mock": base + 90, "postgres": base + 95, "valkey": base + 97}
 
 
 def replica_port(settings: dict, service: str, n: int) -> int:
@@ -552,6 +552,58 @@ def mock_state(state: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
+# The session store (ElastiCache for Valkey in production; Debian's redis-server here)
+
+
+def valkey_rec(state: dict) -> dict:
+    return state["procs"].setdefault("valkey", {"port": ports(state["settings"])["valkey"], "pid": None})
+
+
+def valkey_url(state: dict) -> str:
+    return f"redis://{HOST}:{valkey_rec(state)['port']}"
+
+
+def valkey_running(state: dict) -> bool:
+    return is_running(valkey_rec(state).get("pid"), "redis-server")
+
+
+def valkey_ping(state: dict) -> bool:
+    try:
+        with socket.create_connection((HOST, valkey_rec(state)["port"]), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def valkey_start(state: dict) -> None:
+    """A private store with nothing on disk: sessions are meant to be disposable here."""
+    rec = valkey_rec(state)
+    if valkey_running(state):
+        return
+    server = shutil.which("redis-server") or shutil.which("valkey-server")
+    if server is None:
+        raise ClusterError("redis-server is missing; install it: apt-get install -y redis-server")
+    require_free_port(rec["port"], "the session store")
+    proc = spawn(
+        [server, "--bind", HOST, "--port", str(rec["port"]), "--save", "", "--appendonly", "no",
+         "--protected-mode", "yes"],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        log_name="valkey",
+    )
+    rec["pid"] = proc.pid
+    save_state(state)
+    wait_for("the session store", lambda: valkey_ping(state), 20, on_fail=lambda: log_tail("valkey"))
+
+
+def valkey_stop(state: dict) -> None:
+    rec = valkey_rec(state)
+    stop_pid(rec.get("pid"), "redis-server", timeout=10)
+    rec["pid"] = None
+    save_state(state)
+
+
+# ---------------------------------------------------------------------------------------------
 # Service replicas
 
 
@@ -573,6 +625,7 @@ def service_env(state: dict, service: str, port: int) -> dict:
         "BIND": f"{HOST}:{port}",
         "DATABASE_URL": database_url(state, service),
         "SESSION_KEY": load_secrets()["session_key"],
+        "SESSION_STORE_URL": valkey_url(state),
         # Plain http on the loopback: a Secure __Host- cookie would be dropped by browsers.
         "COOKIE_SECURE": "false",
         "LOG_FORMAT": s["log_format"],
@@ -791,6 +844,7 @@ def up(fresh: bool = False) -> dict:
     pg_init(state)
     pg_start(state)
     pg_provision(state)
+    valkey_start(state)
     if state["settings"]["market_source"] == "coingecko":
         mock_start(state)
     run_migrations(state)
@@ -824,6 +878,8 @@ def down(purge: bool = False) -> None:
         if state["procs"].get("mock", {}).get("pid"):
             stop_pid(state["procs"]["mock"]["pid"], "mock_coingecko.py", timeout=10)
             state["procs"]["mock"]["pid"] = None
+        if state["procs"].get("valkey", {}).get("pid"):
+            valkey_stop(state)
         if "pg" in state:
             pg_stop(state)
         save_state(state)
@@ -845,6 +901,10 @@ def status(as_json: bool = False) -> int:
     pg_ok = pg_running(state)
     rows.append(("postgres", pg_pid(state) if pg_ok else None, state["pg"]["port"], pg_ok,
                  "accepting" if pg_ok and psql(state, "SELECT 1", check=False).returncode == 0 else "-"))
+    if "valkey" in state["procs"]:
+        ok = valkey_running(state)
+        rows.append(("valkey", valkey_rec(state)["pid"] if ok else None, valkey_rec(state)["port"], ok,
+                     "PONG" if ok and valkey_ping(state) else "-"))
     if "mock" in state["procs"] and state["settings"]["market_source"] == "coingecko":
         m = state["procs"]["mock"]
         ok = mock_running(state)

@@ -60,7 +60,7 @@ async fn a_visitor_registers_logs_out_logs_back_in_and_manages_the_account() {
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = account_html(&app, &client).await;
-    assert!(html.contains("Your password was changed."));
+    assert!(html.contains("Your password was changed, and every other session"));
     assert_eq!(
         log_in(&app, &browser(), "Satoshi_N", PASSWORD)
             .await

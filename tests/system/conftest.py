@@ -34,6 +34,8 @@ cluster_lib = _load_cluster()
 def _everything_runs(state) -> bool:
     if not cluster_lib.pg_running(state) or not cluster_lib.nginx_running(state):
         return False
+    if not cluster_lib.valkey_running(state):
+        return False
     if "mock" in state["procs"] and state["settings"]["market_source"] == "coingecko" and not cluster_lib.mock_running(state):
         return False
     return all(cluster_lib.replica_running(r) for r in state["replicas"].values())
@@ -68,6 +70,8 @@ def healthy_cluster(request, cluster):
     state = cluster.require_state()
     if not cluster.pg_running(state):
         cluster.pg_start(state)
+    if not cluster.valkey_running(state):
+        cluster.valkey_start(state)
     if state["settings"]["market_source"] == "coingecko":
         cluster.mock_start(state)
         cluster.mock_mode(state, "ok")
