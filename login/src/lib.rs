@@ -83,8 +83,8 @@ impl Service for LoginService {
 /// Runs the standalone service until SIGTERM.
 pub async fn serve(config: Config) -> Result<(), chassis::cli::StartError> {
     chassis::metrics::install("login", &config.common.metrics)?;
-    chassis::session::connect(&config.common.sessions).await?;
     let service = LoginService::build(&config).await?;
+    chassis::session::connect(&config.common.sessions).await?;
     let app = chassis::server::Application::build(
         &config.common,
         vec![Arc::new(service) as Arc<dyn Service>],

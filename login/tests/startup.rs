@@ -24,6 +24,15 @@ fn login(env: &[(&str, &str)], args: &[&str]) -> Command {
     cmd
 }
 
+/// The session store the binary serves with. Serving needs a real one, so the tests that
+/// serve are ignored unless asked for; CI sets this and runs them with `--include-ignored`.
+fn store_url() -> String {
+    std::env::var("TEST_SESSION_STORE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .expect("TEST_SESSION_STORE_URL=redis://127.0.0.1:6379 (a running redis-server) for tests that serve")
+}
+
 fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
     login(env, args).output().expect("login runs")
 }
@@ -51,10 +60,14 @@ fn misconfiguration_stops_the_process_with_one_line_naming_the_variable() {
     let key = SessionKey::generate().to_base64();
     let db = TestDatabase::new("startup");
     let bind = format!("127.0.0.1:{}", free_port());
+    // Nothing listens on this port: every failure below must come before the store is asked,
+    // except the store's own.
+    let no_store = format!("redis://127.0.0.1:{}", free_port());
     let good = [
         ("BIND", bind.as_str()),
         ("SESSION_KEY", key.as_str()),
         ("DATABASE_URL", db.raw_url()),
+        ("SESSION_STORE_URL", no_store.as_str()),
     ];
     let with = |var: &'static str, value: &'static str| -> Vec<(&str, &str)> {
         good.iter()
@@ -83,6 +96,13 @@ fn misconfiguration_stops_the_process_with_one_line_naming_the_variable() {
         "COOKIE_SECURE",
     );
     assert_one_line_failure(&run(&good[1..], &[]), "BIND");
+    assert_one_line_failure(&run(&good[..3], &[]), "SESSION_STORE_URL");
+    assert_one_line_failure(
+        &run(&with("SESSION_STORE_URL", "http://cache:6379"), &[]),
+        "SESSION_STORE_URL",
+    );
+    // A store that does not answer stops the process at start, naming the variable.
+    assert_one_line_failure(&run(&good, &[]), "SESSION_STORE_URL");
 
     // Nothing listens on port 1: the database is unreachable.
     let out = run(
@@ -94,13 +114,6 @@ fn misconfiguration_stops_the_process_with_one_line_naming_the_variable() {
         !String::from_utf8_lossy(&out.stderr).contains("secret"),
         "the password was printed"
     );
-
-    // The port is taken.
-    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let taken_addr = taken.local_addr().expect("addr").to_string();
-    let mut env = good.to_vec();
-    env[0] = ("BIND", taken_addr.as_str());
-    assert_one_line_failure(&run(&env, &[]), "BIND");
 
     let out = run(&good, &["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
@@ -141,15 +154,35 @@ fn wait_ready(port: u16) {
 }
 
 #[test]
+#[ignore = "serves, so needs a session store: TEST_SESSION_STORE_URL (CI sets it and runs ignored tests)"]
+fn a_taken_port_stops_the_process_with_one_line_naming_bind() {
+    let key = SessionKey::generate().to_base64();
+    let db = TestDatabase::new("taken");
+    let store = store_url();
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let taken_addr = taken.local_addr().expect("addr").to_string();
+    let env = [
+        ("BIND", taken_addr.as_str()),
+        ("SESSION_KEY", key.as_str()),
+        ("DATABASE_URL", db.raw_url()),
+        ("SESSION_STORE_URL", store.as_str()),
+    ];
+    assert_one_line_failure(&run(&env, &[]), "BIND");
+}
+
+#[test]
+#[ignore = "serves, so needs a session store: TEST_SESSION_STORE_URL (CI sets it and runs ignored tests)"]
 fn migrate_applies_migrations_and_healthcheck_reports_liveness() {
     let key = SessionKey::generate().to_base64();
     let db = TestDatabase::new("migrate");
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
+    let store = store_url();
     let env = [
         ("BIND", bind.as_str()),
         ("SESSION_KEY", key.as_str()),
         ("DATABASE_URL", db.raw_url()),
+        ("SESSION_STORE_URL", store.as_str()),
     ];
     let out = run(&env, &["migrate"]);
     assert!(
@@ -181,15 +214,18 @@ fn migrate_applies_migrations_and_healthcheck_reports_liveness() {
 }
 
 #[test]
+#[ignore = "serves, so needs a session store: TEST_SESSION_STORE_URL (CI sets it and runs ignored tests)"]
 fn sigterm_during_a_slow_request_lets_it_finish_then_exits_zero() {
     let key = SessionKey::generate().to_base64();
     let db = TestDatabase::new("sigterm");
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
+    let store = store_url();
     let env = [
         ("BIND", bind.as_str()),
         ("SESSION_KEY", key.as_str()),
         ("DATABASE_URL", db.raw_url()),
+        ("SESSION_STORE_URL", store.as_str()),
         ("SHUTDOWN_DRAIN_SECS", "1"),
         ("SHUTDOWN_TIMEOUT_SECS", "10"),
     ];

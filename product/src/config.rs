@@ -428,6 +428,7 @@ mod tests {
             ("BIND", "127.0.0.1:0"),
             ("SESSION_KEY", key.as_str()),
             ("DATABASE_URL", "sqlite://data/p.db"),
+            ("SESSION_STORE_URL", "redis://127.0.0.1:6379"),
         ];
         assert_eq!(
             Config::from_env(&env, &LocalDefaults::production())

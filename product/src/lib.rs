@@ -123,8 +123,8 @@ impl Service for ProductService {
 /// Runs the standalone service until SIGTERM.
 pub async fn serve(config: Config) -> Result<(), chassis::cli::StartError> {
     chassis::metrics::install("product", &config.common.metrics)?;
-    chassis::session::connect(&config.common.sessions).await?;
     let service = ProductService::build(&config).await?;
+    chassis::session::connect(&config.common.sessions).await?;
     let app = chassis::server::Application::build(
         &config.common,
         vec![Arc::new(service) as Arc<dyn Service>],

@@ -222,6 +222,29 @@ fn the_routing_table_is_printed_for_nginx_and_infra() {
     assert_eq!(json, chassis::routing::to_json());
 }
 
+#[test]
+fn site_help_prints_usage_and_exits_zero_while_a_wrong_argument_exits_two() {
+    for flag in ["--help", "-h"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_site"))
+            .arg(flag)
+            .output()
+            .expect("site runs");
+        assert!(out.status.success(), "{flag}");
+        let usage = String::from_utf8_lossy(&out.stdout);
+        assert!(usage.starts_with("Usage: site"), "{usage}");
+        assert!(
+            usage.contains("routes") && usage.contains("Ctrl-C"),
+            "{usage}"
+        );
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_site"))
+        .arg("--frobnicate")
+        .output()
+        .expect("site runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: site"));
+}
+
 #[actix_web::test]
 async fn the_gallery_shows_every_sample_on_one_page_and_each_on_its_own() {
     let site = spawn_site().await;
