@@ -4,7 +4,6 @@ what deploy/affected-services says the path deploys."""
 import subprocess
 
 import pytest
-
 from affected_support import REPO
 
 TEAMS = {

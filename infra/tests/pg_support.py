@@ -82,7 +82,8 @@ class Cluster:
         env = dict(kwargs.pop("env", os.environ))
         if self.user:
             env["HOME"] = self.root
-        return subprocess.run(argv, preexec_fn=self._as_owner(), env=env, **kwargs)
+        check = kwargs.pop("check", False)
+        return subprocess.run(argv, check=check, preexec_fn=self._as_owner(), env=env, **kwargs)
 
     def psql(self, *args, input=None, cwd=None, env=None):
         """psql as the superuser over the private socket."""

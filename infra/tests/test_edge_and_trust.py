@@ -5,7 +5,6 @@ conditions on every role's trust policy."""
 import json
 
 import pytest
-
 from cfn_support import TEMPLATES, parameter_defaults, ref_target, resources_of_type
 
 # Services whose calls to sts:AssumeRole carry aws:SourceArn (AWS's

@@ -12,7 +12,6 @@ function fails this test instead of being misjudged."""
 import itertools
 
 import pytest
-
 from cfn_support import parameter_defaults
 
 

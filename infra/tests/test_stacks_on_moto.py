@@ -18,10 +18,9 @@ import warnings
 
 import boto3
 import pytest
+from cfn_support import health_path, load_template
 from moto import mock_aws
 from moto.cloudformation.parsing import get_model_map
-
-from cfn_support import health_path, load_template
 from test_routing import service_target_groups
 
 # moto warns each time it meets a type of MOTO_SKIPS; those are accounted for.
