@@ -132,3 +132,21 @@ def test_script_refuses_what_it_cannot_hash_like_the_server():
     # Two runs, two salts.
     assert r.stdout != subprocess.run([str(SCRIPT), "--one"], capture_output=True, text=True,
                                       env={**env, "SCRAM_PASSWORD": "abc"}, check=False).stdout
+
+
+def test_the_run_task_overrides_fit_ecs_limit():
+    """docs/DEPLOY.md (1.4) passes the SQL and the verifier script as container
+    overrides; ECS refuses overrides longer than 8192 characters."""
+    import json
+    overrides = {"containerOverrides": [
+        {"name": "prepare", "environment": [{"name": "SCRAM_VERIFIER_PY", "value": SCRIPT.read_text()}]},
+        {"name": "psql", "environment": [{"name": "BOOTSTRAP_SQL", "value": SQL}]},
+    ]}
+    assert len(json.dumps(overrides, separators=(",", ":"))) < 8192
+
+
+def test_the_script_runs_as_python_c_like_the_bootstrap_task_runs_it():
+    r = subprocess.run(["python3", "-c", SCRIPT.read_text()], check=False, capture_output=True, text=True,
+                       env={"PATH": os.environ["PATH"], "LOGIN_DB_PASSWORD": "a1", "PRODUCT_DB_PASSWORD": "b2"})
+    assert r.returncode == 0, r.stderr
+    assert [line.split()[1] for line in r.stdout.splitlines()] == ["login_verifier", "product_verifier"]
