@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # One image per service: docker build --build-arg SERVICE=login|product .
 #
 # Stages:
@@ -9,17 +7,33 @@
 #            until Cargo.toml/Cargo.lock change, whatever the source edits
 #   build    builds the SERVICE binary on top of the cooked dependencies
 #   test     `cargo test -p SERVICE` (buildspec.yml runs it with --target test)
-#   runtime  distroless, non-root, nothing but the binary (the default target)
+#   rds-ca   fetches the RDS CA bundle (every RDS CA, all regions)
+#   runtime  distroless, non-root, the binary and the RDS CA bundle (the default target)
+#
+# No `# syntax=` line: BuildKit's built-in Dockerfile frontend is used, so a
+# build pulls no frontend image from Docker Hub.
 #
 # The builder is Debian 12 (bookworm) like the runtime, so the binary's glibc
 # and OpenSSL are the ones the runtime has.
 
-# Base images are arguments so that a build can pull them through a mirror
-# (an ECR pull-through cache avoids Docker Hub's rate limits in CodeBuild);
-# the defaults are pinned tags.
-# checkov:skip=CKV_DOCKER_7:The FROM lines use these ARGs, whose defaults are pinned tags (rust:1.95-bookworm, cc-debian12:nonroot); checkov cannot see through ARG.
-ARG RUST_IMAGE=rust:1.95-bookworm
-ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
+# Base images are arguments: buildspec.yml passes RUST_IMAGE through the ECR
+# pull-through cache of infra/registry.yaml (Docker Hub with the account's own
+# credentials, no anonymous pull limits) and RUNTIME_IMAGE as below (gcr.io is
+# not a pull-through upstream ECR offers; it has no pull limits). The defaults
+# are pinned by digest (tag@sha256:...): a rebuild gets the same bytes.
+#
+# Bumping them (on a machine that reaches the registries; the digest is the
+# multi-platform index digest, which is what a tag@digest pull checks):
+#   docker buildx imagetools inspect rust:1.95-bookworm --format '{{json .Manifest.Digest}}'
+#   crane digest gcr.io/distroless/cc-debian12:nonroot
+# then replace the sha256 below, in one commit that says which tag and date
+# (docs/DEPLOY.md, "Base images"). The digests below were copied from public
+# references of these tags and not verified from this repository's build
+# machine: refresh them before the first production build.
+# infra/tests/test_templates.py checks the tag@sha256:<64 hex> form.
+# checkov:skip=CKV_DOCKER_7:The FROM lines use these ARGs, whose defaults are pinned by digest; checkov cannot see through ARG.
+ARG RUST_IMAGE=rust:1.95-bookworm@sha256:6258907abe69656e41cd992e0b705cdcfabcbbe3db374f92ed2d47121282d4a1
+ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f
 
 FROM ${RUST_IMAGE} AS chef
 ARG CARGO_CHEF_VERSION=0.1.78
@@ -61,11 +75,32 @@ RUN cargo chef cook --tests --locked -p "${SERVICE}" --recipe-path recipe.json
 COPY . .
 RUN cargo test --locked -p "${SERVICE}"
 
+# The RDS CA bundle the services verify the database with: DATABASE_URL has
+# sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem
+# (infra/database.yaml). Fetched over HTTPS from AWS's trust store; pin it with
+# --build-arg RDS_CA_BUNDLE_SHA256=<sha256sum of the file> to fail on any change.
+FROM ${RUST_IMAGE} AS rds-ca
+ARG RDS_CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+ARG RDS_CA_BUNDLE_SHA256=""
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN curl --proto '=https' --tlsv1.2 -fsSL --retry 3 "${RDS_CA_BUNDLE_URL}" -o /rds-global-bundle.pem \
+    && if [ -n "${RDS_CA_BUNDLE_SHA256}" ]; then \
+         echo "${RDS_CA_BUNDLE_SHA256}  /rds-global-bundle.pem" | sha256sum -c -; \
+       fi \
+    && count="$(grep -c 'BEGIN CERTIFICATE' /rds-global-bundle.pem)" \
+    && [ "${count}" -ge 1 ] \
+    && openssl crl2pkcs7 -nocrl -certfile /rds-global-bundle.pem | openssl pkcs7 -print_certs -noout > /dev/null \
+    && echo "RDS CA bundle: ${count} certificates"
+
 FROM ${RUNTIME_IMAGE} AS runtime
 ARG SERVICE
 LABEL org.opencontainers.image.title="crypto-market ${SERVICE}" \
       org.opencontainers.image.description="crypto-market ${SERVICE} service"
 COPY --from=build --chown=0:0 --chmod=0555 /service /app/service
+COPY --from=rds-ca --chown=0:0 --chmod=0444 /rds-global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
+# glibc returns freed blocks of 1 MiB and more (argon2's 19 MiB) to the kernel
+# instead of keeping them in the heap; the task definitions set the same.
+ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1048576
 # distroless "nonroot": uid/gid 65532. The task definition sets the same user.
 USER 65532:65532
 WORKDIR /app

@@ -1,18 +1,62 @@
 -- One database and one role per service, each role with rights on its own
 -- database only. Idempotent: run it again to re-sync the role passwords with
 -- Secrets Manager. Run by the one-off bootstrap task of infra/database.yaml as
--- the RDS master user, with psql variables login_password and product_password
--- (see docs/DEPLOY.md, "Database bootstrap"). Tables are created later by each
--- service's own migrations, run at start or with `<service> migrate`.
+-- the RDS master user (see docs/DEPLOY.md, "Database bootstrap"). Tables are
+-- created later by each service's own migrations, run at start or with
+-- `<service> migrate`.
+--
+-- Role passwords reach the server only as SCRAM-SHA-256 verifiers computed on
+-- the client, never as cleartext: a failed statement is logged with its text,
+-- and the PostgreSQL log is exported to CloudWatch. Give the verifiers as psql
+-- variables login_verifier and product_verifier, from infra/scram-verifier:
+--   { infra/scram-verifier; cat infra/bootstrap-databases.sql; } | psql -v ON_ERROR_STOP=1
+-- Cleartext variables login_password and product_password (the older call)
+-- are still accepted: they are hashed here, on the client, by the same script
+-- (run from the repository root), and never sent.
 \set ON_ERROR_STOP on
+
+\if :{?login_verifier}
+\elif :{?login_password}
+  \setenv SCRAM_PASSWORD :login_password
+  \set login_verifier `infra/scram-verifier --one`
+  \setenv SCRAM_PASSWORD
+  \unset login_password
+\endif
+\if :{?product_verifier}
+\elif :{?product_password}
+  \setenv SCRAM_PASSWORD :product_password
+  \set product_verifier `infra/scram-verifier --one`
+  \setenv SCRAM_PASSWORD
+  \unset product_password
+\endif
+\if :{?login_verifier}
+\else
+  \warn 'bootstrap-databases.sql: login_verifier is not set (infra/scram-verifier)'
+  SELECT 'login_verifier is not set'::int;
+\endif
+\if :{?product_verifier}
+\else
+  \warn 'bootstrap-databases.sql: product_verifier is not set (infra/scram-verifier)'
+  SELECT 'product_verifier is not set'::int;
+\endif
+-- A value that is not a verifier would be hashed by the server, which means it
+-- was cleartext: refuse it before it reaches ALTER ROLE.
+SELECT :'login_verifier' ~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$'
+   AND :'product_verifier' ~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$'
+   AS verifiers_are_scram \gset
+\if :verifiers_are_scram
+\else
+  \warn 'bootstrap-databases.sql: login_verifier and product_verifier must be SCRAM-SHA-256 verifiers (infra/scram-verifier)'
+  SELECT 'not a SCRAM verifier'::int;
+\endif
 
 -- Roles: can log in, nothing else (not superuser: the default, and the RDS
 -- master user may not even say so).
 SELECT 'CREATE ROLE login' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'login') \gexec
-ALTER ROLE login WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'login_password';
+ALTER ROLE login WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'login_verifier';
 
 SELECT 'CREATE ROLE product' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'product') \gexec
-ALTER ROLE product WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'product_password';
+ALTER ROLE product WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'product_verifier';
 
 -- PostgreSQL 16: to create a database owned by a role, the creating user must
 -- be able to SET ROLE to it. The master user created the roles, so it may

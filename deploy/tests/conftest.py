@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from affected_support import load_script  # noqa: E402
+from affected_support import load_script
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,12 @@ tiny cargo workspace of the same shape (path dependencies only, so
 `cargo metadata --no-deps` works offline).
 """
 
-import json
 import os
 import shutil
 import subprocess
 import textwrap
 
 import pytest
-
 from affected_support import REPO, SCRIPT
 
 
@@ -238,7 +236,7 @@ def _commit(root, *paths, message="change"):
 
 def _run(root, *args, graph="auto"):
     return subprocess.run([str(SCRIPT), "--repo", root, "--graph", graph, *args],
-                          capture_output=True, text=True, cwd=root)
+                          capture_output=True, text=True, cwd=root, check=False)
 
 
 GRAPHS = ["toml"] + (["cargo"] if shutil.which("cargo") else [])
@@ -286,7 +284,7 @@ def test_base_from_environment(repo):
     _commit(repo, "login/src/main.rs")
     _commit(repo, "docs/DEPLOY.md")
     env = dict(os.environ, AFFECTED_BASE=base)
-    r = subprocess.run([str(SCRIPT), "--repo", repo], capture_output=True, text=True, env=env)
+    r = subprocess.run([str(SCRIPT), "--repo", repo], capture_output=True, text=True, env=env, check=False)
     assert r.stdout.split() == ["login"]
 
 
@@ -346,3 +344,28 @@ def test_the_real_workspace_has_both_services(affected):
     assert set(affected.SERVICES) <= set(toml_graph)
     if shutil.which("cargo"):
         assert toml_graph == affected.load_graph(str(REPO), "cargo")
+
+
+def test_codecommit_every_push_reaches_both_pipelines_and_ships_only_what_it_affects(repo):
+    """CodeCommit has no file-path triggers (infra/pipeline.yaml starts both
+    pipelines on every push through EventBridge): each build then asks
+    `--service` against the deployed commit, and only the affected service
+    deploys. A run of pushes, as the two pipelines would see them."""
+    deployed = {"login": _git(repo, "rev-parse", "HEAD"), "product": _git(repo, "rev-parse", "HEAD")}
+    pushes = [
+        (["docs/DEPLOY.md"], set()),
+        (["login/src/main.rs"], {"login"}),
+        (["migrations/product/postgres/1_init/up.sql"], {"product"}),
+        (["static/app.css"], {"login", "product"}),
+        (["site/src/main.rs"], set()),
+    ]
+    for i, (paths, expected) in enumerate(pushes):
+        head = _commit(repo, *paths, message=f"push {i}")
+        shipped = set()
+        for service in ("login", "product"):
+            r = _run(repo, "--base", deployed[service], "--head", head, "--service", service)
+            assert r.returncode in (0, 1), r.stderr
+            if r.returncode == 0:
+                shipped.add(service)
+                deployed[service] = head
+        assert shipped == expected, (paths, shipped)

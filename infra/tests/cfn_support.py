@@ -6,7 +6,6 @@ intrinsic tags (!Ref, !Sub, ...) and turns them into their long form
 """
 
 import json
-import os
 import pathlib
 
 from cfnlint.decode import decode

@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from cfn_support import ROUTES_HELP, TEMPLATES, load_routes, load_template  # noqa: E402
+from cfn_support import ROUTES_HELP, TEMPLATES, load_routes, load_template
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,11 @@ import subprocess
 
 import pytest
 import yaml
-
 from cfn_support import REPO
 
-REPOSITORY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/crypto-market/{service}"
+REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+REPOSITORY = REGISTRY + "/crypto-market/{service}"
+CACHE_REPOSITORY = REGISTRY + "/crypto-market/{service}-build-cache"
 
 STUB_AWS = r"""#!/usr/bin/env bash
 # aws, as far as buildspec.yml uses it. State comes from STUB_* variables.
@@ -28,6 +29,10 @@ case "$1 $2" in
     echo "ImageNotFoundException" >&2; exit 254 ;;
   "ecr get-login-password")
     echo "password" ;;
+  "ecr wait")
+    exit "${STUB_SCAN_WAIT_RC:-0}" ;;
+  "ecr describe-image-scan-findings")
+    echo "${STUB_CRITICAL:-None}" ;;
   *) echo "stub aws: unexpected $*" >&2; exit 99 ;;
 esac
 """
@@ -35,7 +40,7 @@ esac
 STUB_DOCKER = r"""#!/usr/bin/env bash
 echo "docker $*" >> "$STUB_LOG"
 [ "$1" = login ] && cat >/dev/null
-[ "$1" = build ] && [ "${STUB_TESTS_FAIL:-false}" = true ] && [[ " $* " == *" --target test "* ]] && exit 101
+[ "$1 $2" = "buildx build" ] && [ "${STUB_TESTS_FAIL:-false}" = true ] && [[ " $* " == *" --target test "* ]] && exit 101
 exit 0
 """
 
@@ -75,6 +80,7 @@ def checkout(tmp_path):
     (root / "deploy").mkdir()
     shutil.copy(REPO / "deploy" / "affected-services", root / "deploy" / "affected-services")
     shutil.copy(REPO / "buildspec.yml", root / "buildspec.yml")
+    shutil.copy(REPO / "Dockerfile", root / "Dockerfile")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial")
@@ -103,7 +109,7 @@ def run_phases(buildspec: dict, cwd, env: dict) -> tuple[int, str, dict]:
             continue
         for command in buildspec["phases"].get(phase, {}).get("commands", []):
             r = subprocess.run(["bash", "-c", f'{command}\nenv -0 > "{dump}"'], cwd=cwd, env=state,
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, check=False)
             output.append(r.stdout + r.stderr)
             if r.returncode != 0:
                 output.append(f"PHASE {phase} FAILED ({r.returncode})")
@@ -118,7 +124,7 @@ def run_phases(buildspec: dict, cwd, env: dict) -> tuple[int, str, dict]:
     return status, "\n".join(output), exports
 
 
-def run_build(checkout, service, head, **stub):
+def run_build(checkout, service, head, source_commit="same", **stub):
     root, bin_dir = checkout
     spec = yaml.safe_load((root / "buildspec.yml").read_text())
     log = root.parent / "calls.log"
@@ -130,10 +136,14 @@ def run_build(checkout, service, head, **stub):
         "ECR_REPOSITORY_URI": REPOSITORY.format(service=service),
         "CLUSTER_NAME": "crypto-market",
         "CODEBUILD_RESOLVED_SOURCE_VERSION": head,
+        "SOURCE_COMMIT": head if source_commit == "same" else source_commit,
+        "BUILD_CACHE_REPOSITORY_URI": CACHE_REPOSITORY.format(service=service),
+        "PULL_THROUGH_PREFIX": "docker-hub",
         "CODEBUILD_BUILD_SUCCEEDING": "1",
         "STUB_LOG": str(log),
     }
-    env.update({k: v for k, v in stub.items() if v is not None})
+    env.update(stub)  # a None removes the variable
+    env = {k: v for k, v in env.items() if v is not None}
     rc, out, exports = run_phases(spec, root, env)
     definitions = root / "imagedefinitions.json"
     return {
@@ -151,7 +161,7 @@ def deployed(service, commit_id):
 
 
 def docker_builds(result):
-    return [c for c in result["calls"] if c.startswith("docker build")]
+    return [c for c in result["calls"] if c.startswith("docker buildx build")]
 
 
 def test_a_change_to_the_service_is_tested_built_pushed_and_deployed(checkout):
@@ -166,9 +176,11 @@ def test_a_change_to_the_service_is_tested_built_pushed_and_deployed(checkout):
     builds = docker_builds(r)
     assert len(builds) == 2
     assert "--target test" in builds[0] and "SERVICE=login" in builds[0]
-    assert "SERVICE=login" in builds[1] and f"--tag {image}" in builds[1]
-    assert f"docker push {image}" in r["calls"]
+    assert "SERVICE=login" in builds[1] and f"--tag {image}" in builds[1] and "--push" in builds[1]
     assert r["imagedefinitions"] == [{"name": "login", "imageUri": image}]
+    # The pushed image was scanned and its findings read before it ships.
+    assert any(c.startswith("aws ecr wait image-scan-complete") and f"imageTag={head}" in c for c in r["calls"])
+    assert any(c.startswith("aws ecr describe-image-scan-findings") for c in r["calls"])
 
 
 def test_a_change_to_the_other_service_builds_nothing_and_skips_the_deploy(checkout):
@@ -227,7 +239,7 @@ def test_failing_tests_fail_the_build_and_write_no_definitions(checkout):
     r = run_build(checkout, "login", head, STUB_TESTS_FAIL="true", **deployed("login", base))
     assert r["rc"] != 0
     assert "PHASE build FAILED" in r["out"] and "PHASE post_build FAILED" in r["out"]
-    assert not [c for c in r["calls"] if c.startswith("docker push")]
+    assert not [c for c in r["calls"] if "--push" in c]
     assert r["imagedefinitions"] is None
 
 
@@ -235,3 +247,83 @@ def test_an_unknown_service_is_refused(checkout):
     root, _ = checkout
     r = run_build(checkout, "site", git(root, "rev-parse", "HEAD"))
     assert r["rc"] != 0 and "SERVICE must be login or product" in r["out"]
+
+
+def dockerfile_default(name):
+    for line in (REPO / "Dockerfile").read_text().splitlines():
+        if line.startswith(f"ARG {name}="):
+            return line.split("=", 1)[1]
+    raise AssertionError(f"no ARG {name}= in the Dockerfile")
+
+
+def test_base_images_are_the_pinned_defaults_and_rust_comes_through_the_pull_through_cache(checkout):
+    root, _ = checkout
+    head = commit(root, "login/src/main.rs", "fn main() { /* new */ }\n")
+    r = run_build(checkout, "login", head)
+    assert r["rc"] == 0, r["out"]
+    rust, runtime = dockerfile_default("RUST_IMAGE"), dockerfile_default("RUNTIME_IMAGE")
+    for build in docker_builds(r):
+        assert f"RUST_IMAGE={REGISTRY}/docker-hub/library/{rust}" in build
+        assert f"RUNTIME_IMAGE={runtime}" in build
+    (create,) = [c for c in r["calls"] if c.startswith("docker buildx create")]
+    assert f"image={REGISTRY}/docker-hub/moby/buildkit:" in create and "--driver docker-container" in create
+
+
+def test_layers_are_cached_in_the_service_cache_repository(checkout):
+    root, _ = checkout
+    head = commit(root, "product/src/main.rs", "fn main() { /* new */ }\n")
+    r = run_build(checkout, "product", head)
+    assert r["rc"] == 0, r["out"]
+    cache = CACHE_REPOSITORY.format(service="product")
+    test_build, image_build = docker_builds(r)
+    for build, key in ((test_build, "test"), (image_build, "image")):
+        assert f"--cache-from type=registry,ref={cache}:{key}" in build
+        assert f"--cache-to type=registry,ref={cache}:{key},mode=max,image-manifest=true" in build
+
+
+@pytest.mark.parametrize("exists", ["false", "true"])
+def test_critical_scan_findings_fail_the_build(checkout, exists):
+    root, _ = checkout
+    head = commit(root, "login/src/main.rs", "fn main() { /* new */ }\n")
+    r = run_build(checkout, "login", head, STUB_CRITICAL="2", STUB_IMAGE_EXISTS=exists)
+    assert r["rc"] != 0
+    assert "2 CRITICAL finding(s)" in r["out"]
+    assert r["imagedefinitions"] is None
+
+
+def test_a_scan_that_does_not_complete_fails_the_build(checkout):
+    root, _ = checkout
+    head = commit(root, "login/src/main.rs", "fn main() { /* new */ }\n")
+    r = run_build(checkout, "login", head, STUB_SCAN_WAIT_RC="255")
+    assert r["rc"] != 0 and r["imagedefinitions"] is None
+
+
+def test_no_scan_when_nothing_is_deployed(checkout):
+    root, _ = checkout
+    base = git(root, "rev-parse", "HEAD")
+    head = commit(root, "login/src/main.rs", "fn main() { /* new */ }\n")
+    r = run_build(checkout, "product", head, STUB_CRITICAL="5", **deployed("product", base))
+    assert r["rc"] == 0, r["out"]
+    assert not [c for c in r["calls"] if "scan" in c]
+
+
+def test_the_commit_comes_from_the_pipeline_source_variable(checkout):
+    root, _ = checkout
+    head = commit(root, "login/src/main.rs", "fn main() { /* new */ }\n")
+    # CodeBuild's own variable missing: SOURCE_COMMIT is enough.
+    r = run_build(checkout, "login", head, CODEBUILD_RESOLVED_SOURCE_VERSION=None)
+    assert r["rc"] == 0, r["out"]
+    assert r["exports"]["IMAGE_TAG"] == head
+    # By hand, outside the pipeline: CodeBuild's variable is the fallback.
+    r = run_build(checkout, "login", head, source_commit=None)
+    assert r["rc"] == 0, r["out"]
+    assert r["exports"]["IMAGE_TAG"] == head
+
+
+@pytest.mark.parametrize("source_commit", ["", "abc123", "0" * 40])
+def test_a_missing_short_or_foreign_commit_is_refused(checkout, source_commit):
+    root, _ = checkout
+    head = commit(root, "login/src/main.rs", "fn main() { /* new */ }\n")
+    r = run_build(checkout, "login", head, source_commit=source_commit, CODEBUILD_RESOLVED_SOURCE_VERSION=None)
+    assert r["rc"] != 0
+    assert not docker_builds(r) and r["imagedefinitions"] is None

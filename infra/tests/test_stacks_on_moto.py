@@ -1,6 +1,7 @@
-"""Deploy the network, the registry and the core stack to moto (a local fake
-of the AWS APIs) and look at what CloudFormation created, through the same
-ecs / elbv2 / ec2 / ecr APIs an operator would use.
+"""Deploy every stack (network, registry, database, core, both pipelines,
+monitoring) to moto (a local fake of the AWS APIs) and look at what
+CloudFormation created, through the same ecs / elbv2 / ec2 / ecr / rds / s3 /
+events APIs an operator would use.
 
 moto's CloudFormation does not know every resource type and attribute. What it
 lacks is listed below, explicitly: the test fails if a template starts using
@@ -12,14 +13,14 @@ services' load balancers and deployment configuration) are checked there too.
 
 import json
 import os
+import re
 import warnings
 
 import boto3
 import pytest
+from cfn_support import health_path, load_template
 from moto import mock_aws
 from moto.cloudformation.parsing import get_model_map
-
-from cfn_support import health_path, load_template
 from test_routing import service_target_groups
 
 # moto warns each time it meets a type of MOTO_SKIPS; those are accounted for.
@@ -35,12 +36,30 @@ MOTO_SKIPS = {
     "AWS::CloudWatch::Alarm": "alarms; test_templates.py checks them and their wiring into the services",
     "AWS::ApplicationAutoScaling::ScalableTarget": "autoscaling; checked by test_templates.py",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "autoscaling; checked by test_templates.py",
+    "AWS::ElastiCache::ServerlessCache": "moto has no ElastiCache Serverless in CloudFormation; test_templates.py checks TLS-only placement and its group",
+    "AWS::WAFv2::WebACL": "moto's CloudFormation has no WAFv2; test_templates.py checks the rules, scope-down and logging",
+    "AWS::WAFv2::WebACLAssociation": "no WAFv2 in moto's CloudFormation (see WebACL)",
+    "AWS::WAFv2::LoggingConfiguration": "no WAFv2 in moto's CloudFormation (see WebACL)",
+    "AWS::S3::BucketPolicy": "moto's CloudFormation has no bucket policies; test_templates.py checks the log-delivery and TLS-only statements",
+    "AWS::ECR::PullThroughCacheRule": "moto's CloudFormation has no pull-through cache rules; test_templates.py checks the upstream and credentials",
+    "AWS::SecretsManager::Secret": "moto's CloudFormation has no Secrets Manager secrets (nor dynamic references); test_templates.py checks the URLs",
+    "AWS::CodeBuild::Project": "moto's CloudFormation has no CodeBuild; test_templates.py and test_buildspec.py check the project and the buildspec",
+    "AWS::CodePipeline::Pipeline": "moto's CloudFormation has no CodePipeline; test_templates.py checks both source providers",
+    "AWS::SNS::TopicPolicy": "moto's CloudFormation has no topic policies; test_templates.py checks that only the failure rule publishes",
+    "AWS::SNS::Subscription": "moto's CloudFormation has no subscriptions; conditional on an email parameter anyway",
 }
 # Fn::GetAtt attributes moto does not implement; replaced by a placeholder.
 MOTO_MISSING_ATTRIBUTES = {
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "LoadBalancerFullName"),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "CanonicalHostedZoneID"),
     ("AWS::ElasticLoadBalancingV2::TargetGroup", "TargetGroupFullName"),
+    ("AWS::RDS::DBInstance", "MasterUserSecret.SecretArn"),
+}
+
+# Properties dropped before moto sees them, and why (moto bugs, not template ones).
+MOTO_DROPPED_PROPERTIES = {
+    ("AWS::RDS::DBInstance", "DBParameterGroupName"):
+        "moto's RDS receives the parameter group object for a Ref and fails on it; test_templates.py checks the group",
 }
 
 
@@ -56,8 +75,35 @@ def for_moto(template: dict) -> tuple[dict, set]:
             return False
         return hasattr(model, "get_cfn_attribute") and model.has_cfn_attr(attribute)
 
+    def sub_text(text):
+        def replace(match):
+            logical, attribute = match.group(1), match.group(2)
+            if logical in types and not supported(logical, attribute):
+                changes.add((types[logical], attribute))
+                return f"moto-placeholder-{logical}-{attribute}"
+            return match.group(0)
+        def replace_ref(match):
+            logical = match.group(1)
+            if logical in types and types[logical] not in models:
+                changes.add((types[logical], "Ref"))
+                return skipped_ref(logical)
+            return match.group(0)
+        text = re.sub(r"\$\{([A-Za-z0-9]+)\.([A-Za-z0-9.]+)\}", replace, text)
+        return re.sub(r"\$\{([A-Za-z0-9]+)\}", replace_ref, text)
+
+    def skipped_ref(logical):
+        return f"arn:aws:moto-placeholder:{REGION}:123456789012:{logical}"
+
     def walk(node):
         if isinstance(node, dict):
+            if "Fn::Sub" in node and len(node) == 1:
+                sub = node["Fn::Sub"]
+                if isinstance(sub, str):
+                    return {"Fn::Sub": sub_text(sub)}
+                return {"Fn::Sub": [sub_text(sub[0]), walk(sub[1])]}
+            if "Ref" in node and len(node) == 1 and node["Ref"] in types and types[node["Ref"]] not in models:
+                changes.add((types[node["Ref"]], "Ref"))
+                return skipped_ref(node["Ref"])
             if "Fn::GetAtt" in node and len(node) == 1:
                 logical, attribute = node["Fn::GetAtt"]
                 if not supported(logical, attribute):
@@ -71,8 +117,14 @@ def for_moto(template: dict) -> tuple[dict, set]:
     adapted = dict(template)
     # Resources moto skips are left in (moto ignores them with a warning);
     # only attributes read from supported resources and outputs are replaced.
+    def drop(res):
+        props = {k: v for k, v in res.get("Properties", {}).items()
+                 if (res["Type"], k) not in MOTO_DROPPED_PROPERTIES}
+        changes.update((res["Type"], k) for k in res.get("Properties", {}) if (res["Type"], k) in MOTO_DROPPED_PROPERTIES)
+        return {**res, "Properties": props} if "Properties" in res else res
+
     adapted["Resources"] = {
-        logical: (walk(res) if res["Type"] in models else res)
+        logical: (walk(drop(res)) if res["Type"] in models else res)
         for logical, res in template["Resources"].items()
     }
     adapted["Outputs"] = walk(template.get("Outputs", {}))
@@ -94,6 +146,18 @@ def stub_database_exports():
         },
     }
 
+
+REGISTRY_PARAMETERS = {
+    "DockerHubCredentialsSecretArn": f"arn:aws:secretsmanager:{REGION}:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf",
+}
+
+PIPELINE_PARAMETERS = {
+    # login from GitHub, product from CodeCommit: both source providers deploy.
+    "login": {"Service": "login", "SourceProvider": "GitHub",
+              "ConnectionArn": f"arn:aws:codeconnections:{REGION}:123456789012:connection/0a1b2c3d",
+              "FullRepositoryId": "example/crypto-market", "PipelineFailureEmail": "ops@example.com"},
+    "product": {"Service": "product", "SourceProvider": "CodeCommit", "CodeCommitRepositoryName": "crypto-market"},
+}
 
 CORE_PARAMETERS = {
     "CertificateArn": None,  # requested from (moto's) ACM first, as an operator would
@@ -133,9 +197,14 @@ def aws():
 
             stacks = {
                 "network": deploy(f"{APP}-network", load_template("network.yaml")),
-                "registry": deploy(f"{APP}-registry", load_template("registry.yaml")),
-                "database": deploy(f"{APP}-database", stub_database_exports()),
+                "registry": deploy(f"{APP}-registry", load_template("registry.yaml"), REGISTRY_PARAMETERS),
+                "database": deploy(f"{APP}-database", load_template("database.yaml")),
                 "core": deploy(f"{APP}-core", load_template("core.yaml"), CORE_PARAMETERS),
+                "pipeline-login": deploy(f"{APP}-pipeline-login", load_template("pipeline.yaml"),
+                                         PIPELINE_PARAMETERS["login"]),
+                "pipeline-product": deploy(f"{APP}-pipeline-product", load_template("pipeline.yaml"),
+                                           PIPELINE_PARAMETERS["product"]),
+                "monitoring": deploy(f"{APP}-monitoring", load_template("monitoring.yaml")),
             }
             yield {
                 "stacks": stacks,
@@ -145,6 +214,11 @@ def aws():
                 "elbv2": boto3.client("elbv2", region_name=REGION),
                 "ec2": boto3.client("ec2", region_name=REGION),
                 "ecr": boto3.client("ecr", region_name=REGION),
+                "rds": boto3.client("rds", region_name=REGION),
+                "s3": boto3.client("s3", region_name=REGION),
+                "events": boto3.client("events", region_name=REGION),
+                "iam": boto3.client("iam", region_name=REGION),
+                "cloudwatch": boto3.client("cloudwatch", region_name=REGION),
             }
     finally:
         for k, v in saved.items():
@@ -171,7 +245,10 @@ def test_stacks_are_created(aws):
 
 def test_only_the_known_moto_gaps_were_worked_around(aws):
     for stack, (changes, skipped) in aws["report"].items():
-        assert changes <= MOTO_MISSING_ATTRIBUTES, (stack, changes - MOTO_MISSING_ATTRIBUTES)
+        # A Ref to (or an attribute of) a resource moto skips reads as a placeholder.
+        known = MOTO_MISSING_ATTRIBUTES | set(MOTO_DROPPED_PROPERTIES)
+        known |= {c for c in changes if c[0] in MOTO_SKIPS}
+        assert changes <= known, (stack, changes - known)
         assert skipped <= set(MOTO_SKIPS), (stack, skipped - set(MOTO_SKIPS))
 
 
@@ -216,7 +293,12 @@ def test_task_definition_runs_the_image_as_the_contract_says(aws, service):
 
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
     assert secrets["SESSION_KEY"] == CORE_PARAMETERS["SessionKeySecretArn"]
-    assert secrets["DATABASE_URL"].endswith(f"/{service}/database-url-AbCdEf")
+    database = outputs(aws["stacks"]["database"])
+    assert secrets["DATABASE_URL"] == database[f"{service.capitalize()}DatabaseUrlSecretArn"]
+    assert env["SESSION_STORE_URL"] == database["SessionStoreUrl"]
+    assert env["SESSION_STORE_URL"].startswith("rediss://")
+    assert int(env["KEEP_ALIVE_SECS"]) == 75
+    assert env["GLIBC_TUNABLES"] == "glibc.malloc.mmap_threshold=1048576"
     if service == "product":
         assert env["MARKET_SOURCE"] in ("coingecko", "demo")
         assert secrets["COINGECKO_API_KEY"] == CORE_PARAMETERS["CoinGeckoApiKeySecretArn"]
@@ -337,9 +419,73 @@ def test_tasks_run_in_private_subnets_in_two_zones(aws):
     assert not any(s["MapPublicIpOnLaunch"] for s in subnets)
 
 
-def test_repositories_are_immutable(aws):
+def test_repositories_are_immutable_and_the_caches_are_separate(aws):
     # Scan on push: moto drops it when created by CloudFormation; test_templates.py checks it.
-    repos = aws["ecr"].describe_repositories()["repositories"]
-    assert sorted(r["repositoryName"] for r in repos) == [f"{APP}/login", f"{APP}/product"]
-    for repo in repos:
-        assert repo["imageTagMutability"] == "IMMUTABLE"
+    repos = {r["repositoryName"]: r for r in aws["ecr"].describe_repositories()["repositories"]}
+    assert sorted(repos) == [f"{APP}/login", f"{APP}/login-build-cache", f"{APP}/product", f"{APP}/product-build-cache"]
+    for service in ("login", "product"):
+        assert repos[f"{APP}/{service}"]["imageTagMutability"] == "IMMUTABLE"
+        # The BuildKit cache is overwritten by every build: mutable, and apart.
+        assert repos[f"{APP}/{service}-build-cache"]["imageTagMutability"] == "MUTABLE"
+
+
+def test_session_store_group_admits_only_the_two_services(aws):
+    net = outputs(aws["stacks"]["network"])
+    store = net["SessionStoreSecurityGroupId"]
+    assert _ingress(aws, store) == {(6379, 6379, net["LoginTaskSecurityGroupId"]),
+                                    (6379, 6379, net["ProductTaskSecurityGroupId"])}
+
+
+def test_vpc_endpoints_for_ecr_s3_logs_and_secrets(aws):
+    net = outputs(aws["stacks"]["network"])
+    endpoints = aws["ec2"].describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [net["VpcId"]]}])["VpcEndpoints"]
+    by_service = {e["ServiceName"].rsplit(".", 2)[-2] + "." + e["ServiceName"].rsplit(".", 1)[-1]
+                  if e["ServiceName"].endswith((".api", ".dkr")) else e["ServiceName"].rsplit(".", 1)[-1]: e
+                  for e in endpoints}
+    assert set(by_service) == {"ecr.api", "ecr.dkr", "s3", "logs", "secretsmanager"}
+    assert by_service["s3"]["VpcEndpointType"] == "Gateway"
+    private = set(net["PrivateSubnets"].split(","))
+    for name in ("ecr.api", "ecr.dkr", "logs", "secretsmanager"):
+        endpoint = by_service[name]
+        assert endpoint["VpcEndpointType"] == "Interface" and endpoint["PrivateDnsEnabled"] is True
+        assert set(endpoint["SubnetIds"]) == private
+
+
+def test_database_is_private_encrypted_and_watched(aws):
+    (db,) = aws["rds"].describe_db_instances()["DBInstances"]
+    assert db["Engine"] == "postgres"
+    assert db["StorageEncrypted"] is True and db["PubliclyAccessible"] is False
+    # Deletion protection and Performance Insights: moto's CloudFormation drops
+    # them; test_templates.py checks both on the template.
+    assert db["AllocatedStorage"] == 20
+    assert outputs(aws["stacks"]["database"])["DatabaseInstanceId"] == db["DBInstanceIdentifier"]
+
+
+def test_access_log_bucket_is_created_encrypted(aws):
+    ids = physical_ids(aws, f"{APP}-core")
+    bucket = ids["AccessLogBucket"]
+    s3 = aws["s3"]
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    # The lifecycle rule: moto's CloudFormation does not apply it; test_templates.py checks it.
+    # The load balancer's attributes (access logs into this bucket, deletion
+    # protection, idle timeout): moto's CloudFormation does not apply them;
+    # test_templates.py checks them on the template.
+    # Its public access block: likewise not applied by moto; checked there.
+
+
+def test_codecommit_pipeline_is_started_by_an_eventbridge_rule_on_its_branch(aws):
+    rules = {r["Name"]: r for r in aws["events"].list_rules()["Rules"]}
+    push = rules[f"{APP}-product-push"]
+    pattern = json.loads(push["EventPattern"])
+    assert pattern["source"] == ["aws.codecommit"]
+    assert pattern["detail"]["referenceName"] == ["main"] and pattern["detail"]["referenceType"] == ["branch"]
+    assert pattern["resources"] == [f"arn:aws:codecommit:{REGION}:123456789012:crypto-market"]
+    (target,) = aws["events"].list_targets_by_rule(Rule=push["Name"])["Targets"]
+    assert target["Arn"].startswith(f"arn:aws:codepipeline:{REGION}:123456789012:")
+    # The GitHub pipeline has none: CodePipeline's own trigger filters by path.
+    assert f"{APP}-login-push" not in rules
+    for service in ("login", "product"):
+        failed = json.loads(rules[f"{APP}-{service}-pipeline-failed"]["EventPattern"])
+        assert failed["detail"]["state"] == ["FAILED"]
+
