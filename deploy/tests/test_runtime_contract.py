@@ -114,6 +114,7 @@ def contract(binary, service, **env):
     full = dict(os.environ)
     full["CONTRACT_DATABASE_URL"] = "postgres://svc:s3cr3t-pa55word@127.0.0.1:5432/svc"
     full["CONTRACT_START_SECS"] = "15"
+    full["CONTRACT_SESSION_STORE_URL"] = "redis://127.0.0.1:6379"  # the stand-in never connects
     full["CONTRACT_TLS"] = "0"  # the stand-in speaks no PostgreSQL; test_tls_contract.py covers it
     full.update(env)
     return subprocess.run([str(SCRIPT), str(binary), service], capture_output=True, text=True, env=full, timeout=120, check=False)
@@ -155,6 +156,8 @@ def test_usage_and_inputs_are_checked(tmp_path):
     assert r.returncode == 1 and "login or product" in r.stderr
     r = contract(binary, "product", CONTRACT_DATABASE_URL="sqlite://data/x.db")
     assert r.returncode == 1 and "postgres://" in r.stderr
+    r = contract(binary, "product", CONTRACT_SESSION_STORE_URL="")
+    assert r.returncode == 1 and "CONTRACT_SESSION_STORE_URL" in r.stderr
 
 
 def test_nothing_is_left_behind(tmp_path):
