@@ -58,7 +58,7 @@ impl Shell {
         let mut text_len = 0;
         // Between markers: text, marker, text, marker, ..., text.
         for (n, part) in rendered.split(MARK).enumerate() {
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 if !part.is_empty() {
                     text_len += part.len();
                     pieces.push(Piece::Text(part.into()));
@@ -72,7 +72,7 @@ impl Shell {
             });
         }
         // An odd number of marker characters leaves the last one unclosed.
-        if rendered.matches(MARK).count() % 2 != 0 {
+        if !rendered.matches(MARK).count().is_multiple_of(2) {
             return None;
         }
         Some(Self { pieces, text_len })
