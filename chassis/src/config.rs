@@ -213,6 +213,13 @@ pub struct CommonConfig {
     pub shutdown_drain: Duration,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// How long an idle keep-alive connection stays open: longer than the load balancer's
+    /// idle timeout (60 s on the ALB), so that the balancer, not us, closes it.
+    pub keep_alive: Duration,
+    /// How long a client may take to send a request's head.
+    pub request_head_timeout: Duration,
+    /// How long a client may take to send a request's body, after its head.
+    pub request_body_timeout: Duration,
     pub metrics: crate::metrics::MetricsSink,
     /// The shared session store (`SESSION_STORE_URL`), or one in this process for `site`.
     pub sessions: crate::session::Sessions,
@@ -312,6 +319,9 @@ impl CommonConfig {
                 0..=20,
             )?,
             body_limit: var_parsed(env, "BODY_LIMIT_BYTES", 16 * 1024, "a number of bytes")?,
+            keep_alive: var_secs(env, "KEEP_ALIVE_SECS", 75, 1..=3600)?,
+            request_head_timeout: var_secs(env, "REQUEST_HEAD_TIMEOUT_SECS", 10, 1..=300)?,
+            request_body_timeout: var_secs(env, "REQUEST_BODY_TIMEOUT_SECS", 15, 1..=300)?,
             metrics: match optional_var(env, "METRICS") {
                 None if defaults.metrics_off => crate::metrics::MetricsSink::Off,
                 _ => crate::metrics::MetricsSink::from_env(env)?,
@@ -420,6 +430,30 @@ mod tests {
     }
 
     #[test]
+    fn keep_alive_outlasts_the_load_balancer_and_timeouts_are_configurable() {
+        let k = key();
+        let base = [("BIND", "127.0.0.1:1"), ("SESSION_KEY", k.as_str())];
+        let cfg = CommonConfig::from_env(&base, &LocalDefaults::none()).expect("defaults");
+        assert_eq!(cfg.keep_alive, Duration::from_secs(75));
+        assert_eq!(cfg.request_head_timeout, Duration::from_secs(10));
+        assert_eq!(cfg.request_body_timeout, Duration::from_secs(15));
+        let cfg = CommonConfig::from_env(
+            &[
+                base[0],
+                base[1],
+                ("KEEP_ALIVE_SECS", "120"),
+                ("REQUEST_HEAD_TIMEOUT_SECS", "3"),
+                ("REQUEST_BODY_TIMEOUT_SECS", "30"),
+            ],
+            &LocalDefaults::none(),
+        )
+        .expect("set");
+        assert_eq!(cfg.keep_alive, Duration::from_secs(120));
+        assert_eq!(cfg.request_head_timeout, Duration::from_secs(3));
+        assert_eq!(cfg.request_body_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
     fn out_of_range_and_malformed_values_are_named() {
         let k = key();
         for (var, value) in [
@@ -429,6 +463,10 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("TRUSTED_PROXIES", "10.0.0.0/99"),
             ("BIND", "localhost"),
+            ("KEEP_ALIVE_SECS", "forever"),
+            ("KEEP_ALIVE_SECS", "0"),
+            ("REQUEST_HEAD_TIMEOUT_SECS", "-1"),
+            ("REQUEST_BODY_TIMEOUT_SECS", "3601"),
         ] {
             let err = CommonConfig::from_env(
                 &[

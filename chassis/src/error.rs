@@ -155,6 +155,10 @@ pub async fn render_error_pages(
             styled.append_header((name.clone(), value.clone()));
         }
     }
+    if res.head().connection_type() == actix_web::http::ConnectionType::Close {
+        // A 408 closes its connection; the page must too.
+        styled.force_close();
+    }
     let styled = styled.content_type("text/html; charset=utf-8").body(body);
     Ok(ServiceResponse::new(req, styled).map_into_right_body())
 }

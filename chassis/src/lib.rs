@@ -6,8 +6,10 @@
 //! the chassis mounts one or more of them in an actix-web app with the shared middleware.
 
 pub mod assets;
+pub mod body_deadline;
 pub mod cli;
 pub mod client_ip;
+pub mod compression;
 pub mod config;
 pub mod csrf;
 pub mod db;
@@ -18,6 +20,7 @@ pub mod health;
 pub mod identity;
 pub mod ids;
 pub mod logging;
+pub mod methods;
 pub mod metrics;
 pub mod page;
 pub mod redirect;

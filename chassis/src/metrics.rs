@@ -6,8 +6,12 @@
 //! sink. Route labels are route patterns (`/coins/{id}`), never raw paths, so a crawler cannot
 //! create unbounded series.
 
+mod distribution;
+
 use crate::config::{ConfigError, Source, optional_var};
+pub use distribution::Distributions;
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 pub const NAMESPACE: &str = "CryptoMarket";
@@ -69,11 +73,7 @@ pub fn install(service: &'static str, sink: &MetricsSink) -> Result<(), crate::c
                 .spawn(move || {
                     loop {
                         std::thread::sleep(interval);
-                        let stdout = std::io::stdout();
-                        let mut out = stdout.lock();
-                        if let Err(err) = collector.flush(&mut out) {
-                            log::warn!("could not write metrics: {err}");
-                        }
+                        collector.flush_to_stdout();
                     }
                 })
                 .map(|_| ())
@@ -93,24 +93,64 @@ pub fn install(service: &'static str, sink: &MetricsSink) -> Result<(), crate::c
     }
 }
 
-/// Installs the EMF recorder and returns its collector (to flush), or `None` if a recorder
-/// is already installed in this process.
-pub fn install_emf(
+/// The EMF sink of this process: counters and gauges through `metrics_cloudwatch_embedded`,
+/// distributions (latency, pool waits) through our own [`Distributions`], which keeps every
+/// sample (see its module for why).
+pub struct Emf {
+    collector: &'static metrics_cloudwatch_embedded::Collector,
     service: &'static str,
-) -> Option<&'static metrics_cloudwatch_embedded::Collector> {
+}
+
+impl Emf {
+    /// Writes everything recorded since the last flush, one JSON document a line.
+    pub fn flush(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        self.collector.flush(&mut *out)?;
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        DISTRIBUTIONS.flush(NAMESPACE, &[("Service", self.service)], now_ms, out)
+    }
+
+    fn flush_to_stdout(&self) {
+        use std::io::Write;
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        if let Err(err) = self.flush(&mut out).and_then(|()| out.flush()) {
+            log::warn!("could not write metrics: {err}");
+        }
+    }
+}
+
+static EMF: OnceLock<Emf> = OnceLock::new();
+static DISTRIBUTIONS: Distributions = Distributions::new();
+
+/// Installs the EMF recorder and returns the sink (to flush), or `None` if a recorder is
+/// already installed in this process.
+pub fn install_emf(service: &'static str) -> Option<&'static Emf> {
     let collector = metrics_cloudwatch_embedded::Builder::new()
         .cloudwatch_namespace(NAMESPACE)
         .with_dimension("Service", service)
         .init()
         .ok()?;
-    metrics::describe_histogram!("Latency", metrics::Unit::Milliseconds, "request latency");
-    metrics::describe_histogram!(
-        "PoolWaitMs",
-        metrics::Unit::Milliseconds,
-        "wait for a database connection"
-    );
     metrics::describe_counter!("RequestCount", metrics::Unit::Count, "requests");
-    Some(collector)
+    Some(EMF.get_or_init(|| Emf { collector, service }))
+}
+
+/// Writes what was recorded since the last flush now, if metrics go out as EMF: at shutdown,
+/// so that the last interval of a stopping task is not lost.
+pub fn flush_now() {
+    if let Some(emf) = EMF.get() {
+        emf.flush_to_stdout();
+    }
+}
+
+/// A sample of a distribution: kept whole for EMF, through the facade for Prometheus.
+fn record_distribution(name: &'static str, labels: Vec<(&'static str, String)>, value_ms: f64) {
+    if EMF.get().is_some() {
+        DISTRIBUTIONS.record(name, "Milliseconds", labels, value_ms);
+    } else {
+        metrics::histogram!(name, &labels).record(value_ms);
+    }
 }
 
 /// `2xx`, `4xx`…, the status class dimension.
@@ -126,17 +166,17 @@ pub fn status_class(status: u16) -> &'static str {
 
 /// One request: its count and latency by route pattern and status class.
 pub fn record_request(route: &str, status: u16, latency_ms: f64) {
-    let labels = [
+    let labels = vec![
         ("Route", route.to_owned()),
         ("StatusClass", status_class(status).to_owned()),
     ];
     metrics::counter!("RequestCount", &labels).increment(1);
-    metrics::histogram!("Latency", &labels).record(latency_ms);
+    record_distribution("Latency", labels, latency_ms);
 }
 
 /// How long a request waited for a database connection.
 pub fn record_pool_wait(wait: Duration) {
-    metrics::histogram!("PoolWaitMs").record(wait.as_secs_f64() * 1000.0);
+    record_distribution("PoolWaitMs", Vec::new(), wait.as_secs_f64() * 1000.0);
 }
 
 /// A login outcome: `success`, `failure`, `throttled`, `registered`...

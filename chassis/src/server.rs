@@ -2,10 +2,11 @@
 //! binds, and shuts down gracefully on SIGTERM (readiness turns 503 first, then in-flight
 //! requests finish).
 
+use crate::body_deadline::BodyDeadline;
 use crate::config::CommonConfig;
 use crate::health::Lifecycle;
 use crate::identity::SessionPolicy;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub fn mount(
         .configure(crate::health::configure)
         .configure(crate::assets::configure)
         .configure(routes)
+        .service(crate::methods::known_path_fallback())
         .default_service(web::to(not_found))
 }
 
@@ -78,6 +80,8 @@ impl Application {
             .map_or(2, |n| n.get())
             .max(2);
         let shutdown_timeout = config.shutdown_timeout.as_secs();
+        let (keep_alive, head_timeout) = (config.keep_alive, config.request_head_timeout);
+        crate::assets::precompress();
         let server = HttpServer::new(move || {
             let services = services.clone();
             App::new()
@@ -88,10 +92,15 @@ impl Application {
                 .app_data(web::Data::new(BodyLimit(config.body_limit)))
                 .app_data(web::PayloadConfig::new(config.body_limit))
                 .app_data(web::FormConfig::default().limit(config.body_limit))
+                .app_data(BodyDeadline(config.request_body_timeout))
+                .wrap(from_fn(crate::methods::head_as_get))
+                .wrap(from_fn(crate::body_deadline::limit_body_time))
                 .wrap(from_fn(crate::error::render_error_pages))
                 .wrap(from_fn(crate::session::record_meta))
                 .wrap(crate::session::middleware(&config))
                 .wrap(crate::headers::security_headers(config.cookie_secure))
+                .wrap(Compress::default())
+                .wrap(from_fn(crate::compression::vary_on_encoding))
                 .wrap(from_fn(crate::logging::access_log))
                 .configure(move |cfg| {
                     for service in &services {
@@ -101,6 +110,8 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .workers(workers)
+        .keep_alive(keep_alive)
+        .client_request_timeout(head_timeout)
         .disable_signals()
         .shutdown_timeout(shutdown_timeout)
         .listen(listener)
@@ -142,6 +153,9 @@ impl Application {
             handle.stop(true).await;
         });
         self.server.await?;
+        // The flusher sleeps between flushes; what this process counted since the last one
+        // would be lost with it.
+        crate::metrics::flush_now();
         log::info!("stopped");
         Ok(())
     }

@@ -113,6 +113,9 @@ pub fn common_config_with_key(session_key: SessionKey) -> CommonConfig {
         shutdown_timeout: Duration::from_secs(5),
         shutdown_drain: Duration::from_secs(0),
         body_limit: 16 * 1024,
+        keep_alive: Duration::from_secs(75),
+        request_head_timeout: Duration::from_secs(10),
+        request_body_timeout: Duration::from_secs(15),
         metrics: crate::metrics::MetricsSink::Off,
         sessions: test_sessions(),
     }

@@ -634,6 +634,11 @@ def service_env(state: dict, service: str, port: int) -> dict:
         "SHUTDOWN_DRAIN_SECS": str(s["shutdown_drain_secs"]),
         "SHUTDOWN_TIMEOUT_SECS": str(s["shutdown_timeout_secs"]),
     }
+    if service == "login":
+        # argon2 frees 19 MiB blocks; glibc would keep them mapped after a login flood. Blocks of
+        # 1 MiB and more come from mmap and go back to the system when freed (as in the Dockerfile
+        # and the task definitions).
+        env["GLIBC_TUNABLES"] = "glibc.malloc.mmap_threshold=1048576"
     if service == "product":
         env["MARKET_SOURCE"] = s["market_source"]
         env["MARKET_REFRESH_SECS"] = str(s["market_refresh_secs"])

@@ -145,7 +145,14 @@ def render(
         ]
         for addr in upstreams[service]:
             lines.append(f"        server {addr} max_fails={MAX_FAILS} fail_timeout={FAIL_TIMEOUT_SECS}s;")
-        lines.append("    }")
+        lines += [
+            "        # The ALB keeps idle connections to targets open and reuses them. This holds them",
+            "        # a little longer than the ALB's 60 s, so that a target that closes an idle",
+            "        # connection before the balancer does (the cause of the ALB's 502s) shows here.",
+            "        keepalive 16;",
+            "        keepalive_timeout 70s;",
+            "    }",
+        ]
         upstream_blocks.append("\n".join(lines))
 
     location_blocks = []

@@ -184,3 +184,53 @@ async fn the_benchmark_ceiling_serves_the_anonymous_listing_bytes() {
     assert_eq!(status, 200);
     assert_eq!(ceiling, listing);
 }
+
+#[actix_web::test]
+async fn the_kept_listing_is_served_in_gzip_and_brotli_that_decode_to_the_plain_page() {
+    use std::io::Read;
+    let (_upstream, app) = market().await;
+    let client = reqwest::Client::new();
+    let get = |accept: Option<&'static str>| {
+        let mut req = client.get(app.url("/"));
+        if let Some(accept) = accept {
+            req = req.header("accept-encoding", accept);
+        }
+        req.send()
+    };
+    let plain = get(None).await.expect("an answer");
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.headers()["vary"], "accept-encoding");
+    let plain = plain.bytes().await.expect("a body");
+
+    let res = get(Some("gzip")).await.expect("an answer");
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let body = res.bytes().await.expect("a body");
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut decoded)
+        .expect("gzip");
+    assert_eq!(decoded, plain);
+    assert!(body.len() * 3 < plain.len());
+
+    let res = get(Some("gzip, deflate, br")).await.expect("an answer");
+    assert_eq!(res.headers()["content-encoding"], "br");
+    let body = res.bytes().await.expect("a body");
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(&body[..], 4096)
+        .read_to_end(&mut decoded)
+        .expect("brotli");
+    assert_eq!(decoded, plain);
+}
+
+#[actix_web::test]
+async fn a_name_filled_into_the_signed_in_shell_is_escaped() {
+    let (_upstream, app) = market().await;
+    let eve = browser();
+    sign_in(&eve, &app, 3, "eve%3Cb%3E").await;
+    let html = visit(&eve, &app, "/").await;
+    assert!(!html.contains("eve<b>"), "the name went out unescaped");
+    assert!(
+        html.contains("eve&#60;b&#62;"),
+        "the name is on the page, escaped"
+    );
+}

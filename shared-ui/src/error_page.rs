@@ -11,6 +11,7 @@ pub enum ErrorKind {
     CsrfRejected,
     NotFound,
     MethodNotAllowed,
+    RequestTimeout,
     PayloadTooLarge,
     TooManyRequests,
     Internal,
@@ -24,6 +25,7 @@ impl ErrorKind {
             Self::Forbidden | Self::CsrfRejected => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
+            Self::RequestTimeout => 408,
             Self::PayloadTooLarge => 413,
             Self::TooManyRequests => 429,
             Self::Internal => 500,
@@ -37,6 +39,7 @@ impl ErrorKind {
             403 => Self::Forbidden,
             404 => Self::NotFound,
             405 => Self::MethodNotAllowed,
+            408 => Self::RequestTimeout,
             413 => Self::PayloadTooLarge,
             429 => Self::TooManyRequests,
             400..=499 => Self::BadRequest,
@@ -45,13 +48,14 @@ impl ErrorKind {
         }
     }
 
-    pub fn all() -> [Self; 9] {
+    pub fn all() -> [Self; 10] {
         [
             Self::BadRequest,
             Self::Forbidden,
             Self::CsrfRejected,
             Self::NotFound,
             Self::MethodNotAllowed,
+            Self::RequestTimeout,
             Self::PayloadTooLarge,
             Self::TooManyRequests,
             Self::Internal,

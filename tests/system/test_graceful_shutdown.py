@@ -46,3 +46,35 @@ def test_sigterm_drains_then_exits_zero(cluster, state, service):
         state = cluster.require_state()
         state["replicas"].pop(name, None)
         cluster.save_state(state)
+
+
+def test_sigterm_flushes_the_metrics_of_the_last_interval(cluster, state, monkeypatch):
+    """The flusher writes EMF once an hour here, so what comes out was written at exit."""
+    import json
+
+    monkeypatch.setenv("CLUSTER_PRODUCT_ENV", "METRICS=emf;METRICS_FLUSH_SECS=3600")
+    name = cluster.add_replica_record(state, "product")
+    state["replicas"][name]["registered"] = False
+    cluster.save_state(state)
+    try:
+        rec = cluster.start_replica(state, name)
+        base = f"http://127.0.0.1:{rec['port']}"
+        for _ in range(7):
+            assert requests.get(base + "/", timeout=5).status_code == 200
+        code = cluster.stop_replica(state, name, timeout=state["settings"]["shutdown_drain_secs"] + 30)
+        assert code == 0
+        log_text = (cluster.LOG_DIR / f"{name}.log").read_text(errors="replace")
+        this_run = log_text.rsplit("\n=== ", 1)[-1]
+        docs = []
+        for line in this_run.splitlines():
+            if line.startswith("{") and '"_aws"' in line:
+                docs.append(json.loads(line))
+        count = sum(d.get("RequestCount", 0) for d in docs if d.get("Route") == "/" and d.get("StatusClass") == "2xx")
+        latencies = sum(len(d["Latency"]) for d in docs if d.get("Route") == "/" and "Latency" in d)
+        assert count == 7, f"request count at exit: {count} in {docs}"
+        assert latencies == 7, "every request's latency is flushed at exit"
+    finally:
+        cluster.stop_replica(state, name)
+        state = cluster.require_state()
+        state["replicas"].pop(name, None)
+        cluster.save_state(state)

@@ -1,20 +1,25 @@
-//! Render once, serve many: the listing as anonymous visitors see it, kept whole per address,
-//! and the rendered rows of the current snapshot for everyone else.
+//! Render once, serve many: the listing as anonymous visitors see it, kept whole per address
+//! in every encoding, the shell of the listing as signed-in viewers see it (see [`super::shell`]),
+//! and the rendered rows of the current snapshot for everyone.
 //!
 //! An anonymous listing is the same bytes for every visitor until one of three things moves:
 //! the market snapshot (its version), the query string (which also names the page in the
 //! login link), and the clock, which shows only in the relative age of the prices ("5 minutes
 //! ago") and in the banners (the stale warning). A page is kept with all three and served
 //! while all three still match. Pages for a signed-in viewer, or with a one-time message, are
-//! never kept: they carry a name, a CSRF token or marks that belong to one person.
+//! never kept whole: they carry a name, a CSRF token or marks that belong to one person. What
+//! is kept for them is the shell, with those parts left out.
 //!
 //! Memory is bounded: pages of older snapshots are dropped first, then the least recently used,
-//! so the cache never holds more than [`PAGE_BUDGET_BYTES`] of pages.
+//! so the cache never holds more than [`PAGE_BUDGET_BYTES`] of pages (their compressed copies
+//! counted too) and as much again of shells.
 
 use super::rows::RenderedRows;
+use super::shell::Shell;
 use crate::market::Snapshot;
 use actix_web::web::Bytes;
 use arc_swap::ArcSwapOption;
+use chassis::compression::{Effort, Precompressed};
 use shared_ui::Banner;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -42,23 +47,93 @@ impl Moment {
     }
 }
 
-struct Page {
+struct Entry<T> {
     version: u64,
     moment: Moment,
-    body: Bytes,
+    value: Arc<T>,
+    weight: usize,
     last_used: u64,
 }
 
-#[derive(Default)]
-struct Pages {
-    by_query: HashMap<Box<str>, Page>,
+/// Things kept by query string, for one snapshot and moment each, within a byte budget.
+struct Kept<T> {
+    by_query: HashMap<Box<str>, Entry<T>>,
     bytes: usize,
     clock: u64,
 }
 
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        Self {
+            by_query: HashMap::new(),
+            bytes: 0,
+            clock: 0,
+        }
+    }
+}
+
+impl<T> Kept<T> {
+    fn get(&mut self, query: &str, version: u64, moment: &Moment) -> Option<Arc<T>> {
+        self.clock += 1;
+        let clock = self.clock;
+        let entry = self.by_query.get_mut(query)?;
+        if entry.version != version || entry.moment != *moment {
+            return None;
+        }
+        entry.last_used = clock;
+        Some(Arc::clone(&entry.value))
+    }
+
+    fn keep(&mut self, query: &str, version: u64, moment: Moment, value: Arc<T>, weight: usize) {
+        if query.len() > MAX_KEY_LEN || weight > PAGE_BUDGET_BYTES / 4 {
+            return;
+        }
+        self.clock += 1;
+        if let Some(old) = self.by_query.remove(query) {
+            self.bytes -= old.weight;
+        }
+        // What was kept for older snapshots will never be served again.
+        if self.by_query.values().any(|e| e.version < version) {
+            self.by_query.retain(|_, e| e.version >= version);
+            self.bytes = self.by_query.values().map(|e| e.weight).sum();
+        }
+        while self.bytes + weight > PAGE_BUDGET_BYTES {
+            let Some(oldest) = self
+                .by_query
+                .iter()
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(evicted) = self.by_query.remove(&oldest) {
+                self.bytes -= evicted.weight;
+            }
+        }
+        self.bytes += weight;
+        self.by_query.insert(
+            query.into(),
+            Entry {
+                version,
+                moment,
+                value,
+                weight,
+                last_used: self.clock,
+            },
+        );
+    }
+}
+
+/// What a page costs the budget: the plain bytes and, made on first request, its gzip and
+/// brotli copies (together well under a third of the plain page).
+fn page_weight(plain: usize) -> usize {
+    plain + plain / 3
+}
+
 #[derive(Default)]
 pub(crate) struct ListingCache {
-    pages: Mutex<Pages>,
+    pages: Mutex<Kept<Precompressed>>,
+    shells: Mutex<Kept<Shell>>,
     rows: ArcSwapOption<RenderedRows>,
     /// The anonymous listing rendered last: what the benchmark's ceiling serves.
     last_anonymous: ArcSwapOption<Bytes>,
@@ -66,60 +141,52 @@ pub(crate) struct ListingCache {
 
 impl ListingCache {
     /// The anonymous page for `query`, if one was kept for this snapshot and moment.
-    pub(crate) fn page(&self, query: &str, version: u64, moment: &Moment) -> Option<Bytes> {
+    pub(crate) fn page(
+        &self,
+        query: &str,
+        version: u64,
+        moment: &Moment,
+    ) -> Option<Arc<Precompressed>> {
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        pages.clock += 1;
-        let clock = pages.clock;
-        let page = pages.by_query.get_mut(query)?;
-        if page.version != version || page.moment != *moment {
-            return None;
-        }
-        page.last_used = clock;
-        Some(page.body.clone())
+        pages.get(query, version, moment)
     }
 
-    /// Keeps an anonymous page, replacing what `query` had, within the budget.
-    pub(crate) fn keep_page(&self, query: &str, version: u64, moment: Moment, body: Bytes) {
+    /// Keeps an anonymous page, replacing what `query` had, within the budget, and returns it
+    /// ready to be served in any encoding.
+    pub(crate) fn keep_page(
+        &self,
+        query: &str,
+        version: u64,
+        moment: Moment,
+        body: Bytes,
+    ) -> Arc<Precompressed> {
         self.last_anonymous.store(Some(Arc::new(body.clone())));
-        if query.len() > MAX_KEY_LEN || body.len() > PAGE_BUDGET_BYTES / 4 {
-            return;
-        }
+        let weight = page_weight(body.len());
+        let page = Arc::new(Precompressed::new(body, Effort::Fast));
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        let pages = &mut *pages;
-        pages.clock += 1;
-        if let Some(old) = pages.by_query.remove(query) {
-            pages.bytes -= old.body.len();
-        }
-        // Pages of older snapshots will never be served again.
-        if pages.by_query.values().any(|p| p.version < version) {
-            pages.by_query.retain(|_, p| p.version >= version);
-            pages.bytes = pages.by_query.values().map(|p| p.body.len()).sum();
-        }
-        while pages.bytes + body.len() > PAGE_BUDGET_BYTES {
-            let Some(oldest) = pages
-                .by_query
-                .iter()
-                .min_by_key(|(_, p)| p.last_used)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            if let Some(evicted) = pages.by_query.remove(&oldest) {
-                pages.bytes -= evicted.body.len();
-            }
-        }
-        pages.bytes += body.len();
-        pages.by_query.insert(
-            query.into(),
-            Page {
-                version,
-                moment,
-                body,
-                last_used: pages.clock,
-            },
-        );
+        pages.keep(query, version, moment, Arc::clone(&page), weight);
+        page
     }
 
+    /// The signed-in shell for `query`, if one was kept for this snapshot and moment.
+    pub(crate) fn shell(&self, query: &str, version: u64, moment: &Moment) -> Option<Arc<Shell>> {
+        let mut shells = self.shells.lock().unwrap_or_else(|e| e.into_inner());
+        shells.get(query, version, moment)
+    }
+
+    pub(crate) fn keep_shell(
+        &self,
+        query: &str,
+        version: u64,
+        moment: Moment,
+        shell: Shell,
+    ) -> Arc<Shell> {
+        let weight = shell.weight();
+        let shell = Arc::new(shell);
+        let mut shells = self.shells.lock().unwrap_or_else(|e| e.into_inner());
+        shells.keep(query, version, moment, Arc::clone(&shell), weight);
+        shell
+    }
     /// The rendered rows of `snapshot`, rendering them if this snapshot has none yet.
     pub(crate) fn rows(&self, snapshot: &Snapshot) -> Result<Arc<RenderedRows>, askama::Error> {
         if let Some(rows) = self.rows.load_full()
@@ -191,13 +258,13 @@ mod tests {
         cache.keep_page("", 1, moment("just now"), body(10));
         cache.keep_page("page=2", 1, moment("just now"), body(10));
         cache.keep_page("", 2, moment("just now"), body(10));
-        assert_eq!(cache.kept(), (1, 10));
+        assert_eq!(cache.kept(), (1, page_weight(10)));
     }
 
     #[test]
     fn the_pages_kept_never_exceed_the_budget() {
         let cache = ListingCache::default();
-        let page = PAGE_BUDGET_BYTES / 10;
+        let page = PAGE_BUDGET_BYTES / 14;
         for n in 0..100 {
             cache.keep_page(&format!("page={n}"), 1, moment("just now"), body(page));
             assert!(cache.kept().1 <= PAGE_BUDGET_BYTES);

@@ -4,7 +4,6 @@
 //! Mounted only with `BENCH_CEILING=true`; a production service never has it.
 
 use super::cache::ListingCache;
-use super::get::html;
 use actix_web::{HttpResponse, web};
 use chassis::AppError;
 
@@ -16,5 +15,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn ceiling(cache: web::Data<ListingCache>) -> Result<HttpResponse, AppError> {
     // Before any listing was rendered there is nothing to measure against.
-    cache.last_anonymous().map(html).ok_or(AppError::NotFound)
+    cache
+        .last_anonymous()
+        .map(|body| {
+            HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(body)
+        })
+        .ok_or(AppError::NotFound)
 }

@@ -3,6 +3,7 @@
 
 use super::cache::{ListingCache, Moment};
 use super::rows::{Marks, RenderedRows, render_row};
+use super::shell::{self, Shell};
 use crate::copy::Copy;
 use crate::feed::Feed;
 use crate::market::listing::{self, ListingQuery, PageSize, SortKey};
@@ -13,6 +14,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chassis::AppError;
+use chassis::compression::Precompressed;
 use chassis::db::DbPool;
 use chassis::page::PageBuilder;
 use shared_ui::template_prelude::*;
@@ -95,40 +97,72 @@ pub async fn listing_page(
 ) -> Result<HttpResponse, AppError> {
     let snapshot = feed.live().snapshot();
     let raw_query = req.query_string();
-    // Anonymous pages without a one-time message are the same bytes for everyone (see
-    // `cache`); anything else is assembled per request from the snapshot's rendered rows.
-    let moment = (page.identity().is_none() && !page.has_flash())
+    // Pages without a one-time message are the same for every anonymous visitor, and the
+    // same but for a name, a token and marks for every signed-in one (see `cache`).
+    let moment = (!page.has_flash())
         .then(|| Moment::new(&snapshot, page.banners(), shared_ui::format::now_unix()));
-    if let Some(moment) = &moment
-        && let Some(body) = cache.page(raw_query, snapshot.version(), moment)
+    let anonymous = page.identity().is_none();
+    if let (Some(moment), true) = (&moment, anonymous)
+        && let Some(kept) = cache.page(raw_query, snapshot.version(), moment)
     {
-        return Ok(html(body));
+        return Ok(html(&req, &kept));
     }
     let query = ListingQuery::parse(raw_query).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let marks = match page.identity() {
-        Some(identity) => watchlist_marks(&pool, &snapshot, identity.user_id).await,
-        None => Marks::none(),
-    };
     let rows = cache.rows(&snapshot)?;
     let mut ctx = page.context(title(&query), Nav::Coins);
+    if let Some(identity) = page.identity() {
+        let marks = watchlist_marks(&pool, &snapshot, identity.user_id).await;
+        let name = identity.display_name.clone();
+        let token = std::mem::take(&mut ctx.csrf_token);
+        let shell = match &moment {
+            Some(moment) => match cache.shell(raw_query, snapshot.version(), moment) {
+                Some(shell) => Some(shell),
+                None => {
+                    let marked = shell::marked_context(ctx.clone());
+                    let listing = ListingPage::shell(marked, &snapshot, query.clone(), &rows);
+                    Shell::parse(&listing.render()?).map(|shell| {
+                        cache.keep_shell(raw_query, snapshot.version(), moment.clone(), shell)
+                    })
+                }
+            },
+            None => None,
+        };
+        let body = match shell {
+            Some(shell) => shell.fill(&name, &token, &rows, &marks)?,
+            None => {
+                ctx.csrf_token = token;
+                let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &marks);
+                listing.render()?
+            }
+        };
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(body));
+    }
     if moment.is_some() {
         // A kept page is served to others: it must hold no session's token.
         ctx.csrf_token.clear();
     }
-    let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &marks);
+    let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &Marks::none());
     let mut out = String::with_capacity(listing.estimated_len());
     listing.render_into(&mut out)?;
     let body = Bytes::from(out);
-    if let Some(moment) = moment {
-        cache.keep_page(raw_query, snapshot.version(), moment, body.clone());
+    match moment {
+        Some(moment) => {
+            let kept = cache.keep_page(raw_query, snapshot.version(), moment, body);
+            Ok(html(&req, &kept))
+        }
+        None => Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(body)),
     }
-    Ok(html(body))
 }
 
-pub(crate) fn html(body: Bytes) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body)
+/// A kept page, in the encoding the client prefers.
+pub(crate) fn html(req: &HttpRequest, page: &Precompressed) -> HttpResponse {
+    let mut builder = HttpResponse::Ok();
+    builder.content_type("text/html; charset=utf-8");
+    page.respond(req, builder)
 }
 
 /// The viewer's watched coins as marks. The listing shows without them rather than fail
@@ -181,6 +215,24 @@ impl<'a> ListingPage<'a> {
             match index.and_then(|i| rendered.get(i, marks.is_marked(i))) {
                 Some(cells) => Cow::Borrowed(cells),
                 None => Cow::Owned(render_row(coin, false).unwrap_or_default()),
+            }
+        })
+    }
+
+    /// The page for `query` over `snapshot` with a marker in place of each row, for a
+    /// signed-in [`Shell`].
+    pub(crate) fn shell(
+        ctx: PageContext,
+        snapshot: &'a Snapshot,
+        query: ListingQuery,
+        rendered: &'a RenderedRows,
+    ) -> Self {
+        Self::build(ctx, snapshot, query, |coin| {
+            match snapshot.index_of(&coin.id) {
+                Some(index) if rendered.get(index, false).is_some() => {
+                    Cow::Owned(shell::row_marker(index))
+                }
+                _ => Cow::Owned(render_row(coin, false).unwrap_or_default()),
             }
         })
     }

@@ -2,3 +2,4 @@ pub(crate) mod cache;
 pub(crate) mod ceiling;
 pub mod get;
 mod rows;
+mod shell;

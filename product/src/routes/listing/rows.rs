@@ -52,6 +52,14 @@ impl RenderedRows {
         })
     }
 
+    #[cfg(test)]
+    pub(crate) fn empty() -> Self {
+        Self {
+            version: 0,
+            rows: Vec::new(),
+        }
+    }
+
     pub(crate) fn version(&self) -> u64 {
         self.version
     }
