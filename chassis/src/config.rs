@@ -432,8 +432,12 @@ mod tests {
     #[test]
     fn keep_alive_outlasts_the_load_balancer_and_timeouts_are_configurable() {
         let k = key();
-        let base = [("BIND", "127.0.0.1:1"), ("SESSION_KEY", k.as_str())];
-        let cfg = CommonConfig::from_env(&base, &LocalDefaults::none()).expect("defaults");
+        let base = [
+            ("BIND", "127.0.0.1:1"),
+            ("SESSION_KEY", k.as_str()),
+            ("SESSION_STORE_URL", "redis://127.0.0.1:6379"),
+        ];
+        let cfg = CommonConfig::from_env(&base, &LocalDefaults::production()).expect("defaults");
         assert_eq!(cfg.keep_alive, Duration::from_secs(75));
         assert_eq!(cfg.request_head_timeout, Duration::from_secs(10));
         assert_eq!(cfg.request_body_timeout, Duration::from_secs(15));
@@ -441,11 +445,12 @@ mod tests {
             &[
                 base[0],
                 base[1],
+                base[2],
                 ("KEEP_ALIVE_SECS", "120"),
                 ("REQUEST_HEAD_TIMEOUT_SECS", "3"),
                 ("REQUEST_BODY_TIMEOUT_SECS", "30"),
             ],
-            &LocalDefaults::none(),
+            &LocalDefaults::production(),
         )
         .expect("set");
         assert_eq!(cfg.keep_alive, Duration::from_secs(120));
