@@ -54,7 +54,7 @@ impl MemoryStore {
     ) {
         let mut maps = self.maps();
         let now = Instant::now();
-        if only_if_present && !maps.sessions.get(key).is_some_and(|(_, e)| *e > now) {
+        if only_if_present && maps.sessions.get(key).is_none_or(|(_, e)| *e <= now) {
             return;
         }
         if maps.sessions.len() > SWEEP_ABOVE {

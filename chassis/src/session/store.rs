@@ -251,7 +251,7 @@ impl Sessions {
         if !gone.is_empty() {
             self.forget(user, &gone).await?;
         }
-        live.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        live.sort_by_key(|s| std::cmp::Reverse(s.started_at));
         Ok(live)
     }
 
