@@ -10,10 +10,10 @@
 //! a hash keeps its 19 MiB in its allocator arena: a few fixed threads keep a few arenas,
 //! where the shared blocking pool's many threads kept hundreds of MiB under a flood.
 
+use crate::domain::{NewPassword, PasswordProblem};
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
-use crate::domain::{NewPassword, PasswordProblem};
 use chassis::AppError;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;

@@ -150,7 +150,8 @@ pub fn reserve(
         .on_conflict(t::bucket)
         .do_update()
         .set((
-            t::failures.eq(case_when(restart(), 1.into_sql::<Integer>()).otherwise(t::failures + 1)),
+            t::failures
+                .eq(case_when(restart(), 1.into_sql::<Integer>()).otherwise(t::failures + 1)),
             t::window_started_at
                 .eq(case_when(restart(), now.into_sql::<BigInt>()).otherwise(t::window_started_at)),
             t::blocked_until.eq(case_when(restart(), 0_i64.into_sql::<BigInt>())
@@ -198,9 +199,13 @@ pub fn clear(conn: &mut DbConnection, bucket: &Bucket) -> Result<(), DbError> {
 /// Gives back one reserved slot (the attempt turned out not to count).
 pub fn refund(conn: &mut DbConnection, bucket: &Bucket) -> Result<(), DbError> {
     use login_throttle::dsl as t;
-    diesel::update(t::login_throttle.find(bucket.key()).filter(t::failures.gt(0)))
-        .set(t::failures.eq(t::failures - 1))
-        .execute(conn)?;
+    diesel::update(
+        t::login_throttle
+            .find(bucket.key())
+            .filter(t::failures.gt(0)),
+    )
+    .set(t::failures.eq(t::failures - 1))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -28,8 +28,8 @@ impl NewPassword {
     /// strong or weak in its first hundred characters already.
     pub const STRENGTH_CHECKED: usize = 100;
 
-    /// The checks that cost nothing: present, length, confirmation. `parse` repeats them.
-    pub fn check_shape(password: &str, confirmation: &str) -> Result<(), PasswordProblem> {
+    /// The checks that cost nothing: present, length, confirmation.
+    fn check_shape(password: &str, confirmation: &str) -> Result<(), PasswordProblem> {
         if password.is_empty() {
             return Err(PasswordProblem::Missing);
         }

@@ -175,6 +175,11 @@ pub fn hashes(app: &App) -> u64 {
 /// Logs the client out (its device cookie, if any, stays).
 pub async fn log_out(app: &App, client: &Client) {
     let csrf = token(client, &app.url("/account")).await;
-    let res = post_form(client, &app.url("/account/logout"), &[("csrf_token", &csrf)]).await;
+    let res = post_form(
+        client,
+        &app.url("/account/logout"),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "logout failed");
 }

@@ -23,7 +23,10 @@ pub async fn confirm_password(
         .devices
         .read(req, now)
         .filter(|token| token.user_id == user.id)
-        .map_or_else(|| Bucket::Account(lookup_key(&user.username)), |t| t.bucket());
+        .map_or_else(
+            || Bucket::Account(lookup_key(&user.username)),
+            |t| t.bucket(),
+        );
     let attempt = Attempt::new(subject, chassis::client_ip::client_ip(req));
     let policy = state.throttle;
     let reserving = attempt.clone();
@@ -41,10 +44,7 @@ pub async fn confirm_password(
         .await?
     {
         Verification::Match { .. } => {
-            state
-                .pool
-                .run(move |conn| attempt.succeeded(conn))
-                .await?;
+            state.pool.run(move |conn| attempt.succeeded(conn)).await?;
             Ok(true)
         }
         Verification::Mismatch => {

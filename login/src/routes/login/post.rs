@@ -108,10 +108,7 @@ pub async fn log_in(
     };
 
     let user_id = user.id;
-    state
-        .pool
-        .run(move |conn| attempt.succeeded(conn))
-        .await?;
+    state.pool.run(move |conn| attempt.succeeded(conn)).await?;
     if needs_rehash {
         // Parameters were raised since this hash was made: upgrade it now that we have the password.
         let fresh = state.hasher.hash(password).await?;

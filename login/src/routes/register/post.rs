@@ -1,11 +1,11 @@
 //! `POST /account/register`: creates the account and signs the new user in. Registrations
-//! and "already taken" answers are limited per address; the cheap checks run first and a
-//! password is hashed only for an account that will be stored.
+//! and "already taken" answers are limited per address, reserved once the form is valid and
+//! before the name is looked up; a password is hashed only for an account that will be stored.
 
 use super::super::safe_next;
 use super::get::{RegisterErrors, RegisterPage, render_register};
 use crate::copy::Copy;
-use crate::domain::{Email, NewPassword, PasswordProblem, Username};
+use crate::domain::{Email, PasswordProblem, Username};
 use crate::outcome::LoginOutcome;
 use crate::state::LoginState;
 use crate::throttle::{self, Bucket, Reservation};
@@ -47,7 +47,8 @@ pub async fn register(
     } = form.0;
     let next = safe_next(Some(&next));
 
-    // The cheap checks first: each field's form, and the password's length and confirmation.
+    // The form first: each field, and the password's rules. The strength estimate runs on
+    // the hashing threads, never on a worker that serves pages.
     let mut errors = RegisterErrors::default();
     let username = Username::parse(&raw_username)
         .map_err(|e| errors.username = Some(Copy::from(e).text()))
@@ -55,50 +56,6 @@ pub async fn register(
     let email = Email::parse(&raw_email)
         .map_err(|e| errors.email = Some(Copy::from(e).text()))
         .ok();
-    match NewPassword::check_shape(&password, &password_confirm) {
-        Ok(()) => {}
-        Err(PasswordProblem::Mismatch) => {
-            errors.password_confirm = Some(Copy::PasswordMismatch.text());
-        }
-        Err(problem) => errors.password = Some(Copy::from(problem).text()),
-    }
-    let form_again = |errors: RegisterErrors| RegisterPage {
-        ctx: PageContext::default(),
-        username: raw_username.trim().to_owned(),
-        email: raw_email.trim().to_owned(),
-        next: next.clone(),
-        errors,
-    };
-    let (Some(username), Some(email), false) = (username, email, errors.any()) else {
-        return render_register(&page, form_again(errors), StatusCode::UNPROCESSABLE_ENTITY);
-    };
-
-    // A well-formed registration counts against its address before anything answers whether
-    // a name is taken or costs a hash: that answer is what an enumerating client is after.
-    let signup = chassis::client_ip::client_ip(&req).map(Bucket::Signup);
-    if let Some(bucket) = signup.clone() {
-        let (limit, now) = (state.throttle.limit(&bucket), state.now());
-        if let Reservation::Refused { retry_after_secs } = state
-            .pool
-            .run(move |conn| throttle::reserve(conn, &bucket, limit, now))
-            .await?
-        {
-            LoginOutcome::RegistrationThrottled.record();
-            log::info!(target: "login", outcome = LoginOutcome::RegistrationThrottled.as_str(); "registration refused while throttled");
-            return Err(AppError::TooManyRequests { retry_after_secs });
-        }
-    }
-    // A weak or breached password is the visitor's mistake, not a probe: it gives the slot back.
-    let refund = |signup: Option<Bucket>| async {
-        if let Some(bucket) = signup {
-            state
-                .pool
-                .run(move |conn| throttle::refund(conn, &bucket))
-                .await?;
-        }
-        Ok::<_, AppError>(())
-    };
-
     let related = vec![raw_username.trim().to_owned(), raw_email.trim().to_owned()];
     let password = match state
         .hasher
@@ -120,10 +77,33 @@ pub async fn register(
     {
         errors.password = Some(Copy::PasswordBreached.text());
     }
-    let (Some(password), false) = (password, errors.any()) else {
-        refund(signup).await?;
+    let form_again = |errors: RegisterErrors| RegisterPage {
+        ctx: PageContext::default(),
+        username: raw_username.trim().to_owned(),
+        email: raw_email.trim().to_owned(),
+        next: next.clone(),
+        errors,
+    };
+    let (Some(username), Some(email), Some(password), false) =
+        (username, email, password, errors.any())
+    else {
         return render_register(&page, form_again(errors), StatusCode::UNPROCESSABLE_ENTITY);
     };
+
+    // A well-formed registration counts against its address before anything answers whether
+    // a name is taken or costs a hash: that answer is what an enumerating client is after.
+    if let Some(bucket) = chassis::client_ip::client_ip(&req).map(Bucket::Signup) {
+        let (limit, now) = (state.throttle.limit(&bucket), state.now());
+        if let Reservation::Refused { retry_after_secs } = state
+            .pool
+            .run(move |conn| throttle::reserve(conn, &bucket, limit, now))
+            .await?
+        {
+            LoginOutcome::RegistrationThrottled.record();
+            log::info!(target: "login", outcome = LoginOutcome::RegistrationThrottled.as_str(); "registration refused while throttled");
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
+    }
 
     let taken_errors = |taken: Vec<Taken>| {
         let mut errors = RegisterErrors::default();
