@@ -138,7 +138,7 @@ pub fn reserve(
     let window_over = t::blocked_until
         .le(now)
         .and(t::window_started_at.le(window_start));
-    let restart = || lockout_over.clone().or(window_over.clone());
+    let restart = lockout_over.or(window_over);
     let over_limit = (t::failures + 1).gt(limit.max);
     let query = diesel::insert_into(t::login_throttle)
         .values((
@@ -151,10 +151,10 @@ pub fn reserve(
         .do_update()
         .set((
             t::failures
-                .eq(case_when(restart(), 1.into_sql::<Integer>()).otherwise(t::failures + 1)),
+                .eq(case_when(restart, 1.into_sql::<Integer>()).otherwise(t::failures + 1)),
             t::window_started_at
-                .eq(case_when(restart(), now.into_sql::<BigInt>()).otherwise(t::window_started_at)),
-            t::blocked_until.eq(case_when(restart(), 0_i64.into_sql::<BigInt>())
+                .eq(case_when(restart, now.into_sql::<BigInt>()).otherwise(t::window_started_at)),
+            t::blocked_until.eq(case_when(restart, 0_i64.into_sql::<BigInt>())
                 .when(t::blocked_until.gt(now), t::blocked_until)
                 .when(over_limit, lock_until.into_sql::<BigInt>())
                 .otherwise(t::blocked_until)),
