@@ -150,8 +150,7 @@ pub fn reserve(
         .on_conflict(t::bucket)
         .do_update()
         .set((
-            t::failures
-                .eq(case_when(restart, 1.into_sql::<Integer>()).otherwise(t::failures + 1)),
+            t::failures.eq(case_when(restart, 1.into_sql::<Integer>()).otherwise(t::failures + 1)),
             t::window_started_at
                 .eq(case_when(restart, now.into_sql::<BigInt>()).otherwise(t::window_started_at)),
             t::blocked_until.eq(case_when(restart, 0_i64.into_sql::<BigInt>())
