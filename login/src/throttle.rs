@@ -103,6 +103,15 @@ pub enum Bucket {
 }
 
 impl Bucket {
+    /// No username or email is longer; a longer login text cannot exist, and keeping its
+    /// head is enough to count it.
+    const MAX_LOGIN_CHARS: usize = 320;
+
+    /// The account bucket of a normalised login text (see `domain::lookup_key`).
+    pub fn account(login_key: &str) -> Self {
+        Self::Account(login_key.chars().take(Self::MAX_LOGIN_CHARS).collect())
+    }
+
     fn key(&self) -> String {
         match self {
             Self::Account(login) => format!("account:{login}"),
@@ -206,6 +215,19 @@ pub fn refund(conn: &mut DbConnection, bucket: &Bucket) -> Result<(), DbError> {
     .set(t::failures.eq(t::failures - 1))
     .execute(conn)?;
     Ok(())
+}
+
+/// Deletes the rows of buckets whose window and lockout ended `grace_secs` ago or more:
+/// they would start over at their next attempt anyway.
+pub fn forget_stale(conn: &mut DbConnection, now: i64, grace_secs: i64) -> Result<usize, DbError> {
+    use login_throttle::dsl as t;
+    let before = now.saturating_sub(grace_secs);
+    Ok(diesel::delete(
+        t::login_throttle
+            .filter(t::blocked_until.lt(before))
+            .filter(t::window_started_at.lt(before)),
+    )
+    .execute(conn)?)
 }
 
 /// A password check: the account (or the owner's device) it names and the address it comes
@@ -339,5 +361,34 @@ mod tests {
         refund(&mut conn, &name).expect("refund");
         assert!(granted(&mut conn, &name, T0));
         assert!(!granted(&mut conn, &name, T0));
+    }
+
+    #[test]
+    fn stale_buckets_are_forgotten_and_live_ones_kept() {
+        let (_db, pool) = database();
+        let mut conn = pool.get().expect("connection");
+        let (old, locked, recent) = (
+            Bucket::account("old"),
+            Bucket::account("locked"),
+            Bucket::account("recent"),
+        );
+        assert!(granted(&mut conn, &old, T0));
+        for _ in 0..4 {
+            let _ = granted(&mut conn, &locked, T0 + 3000);
+        }
+        assert!(granted(&mut conn, &recent, T0 + 3500));
+        // At T0 + 4000 with an hour's grace: only `old` ended over an hour ago.
+        assert_eq!(forget_stale(&mut conn, T0 + 4000, 3600).expect("forget"), 1);
+        assert!(!granted(&mut conn, &locked, T0 + 3001));
+        for _ in 0..3 {
+            assert!(granted(&mut conn, &old, T0 + 4000));
+        }
+        assert!(!granted(&mut conn, &old, T0 + 4000));
+    }
+
+    #[test]
+    fn an_absurdly_long_login_text_is_counted_by_its_head() {
+        let long = "a".repeat(10_000);
+        assert_eq!(Bucket::account(&long), Bucket::account(&format!("{long}b")));
     }
 }

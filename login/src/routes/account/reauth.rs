@@ -24,7 +24,7 @@ pub async fn confirm_password(
         .read(req, now)
         .filter(|token| token.user_id == user.id)
         .map_or_else(
-            || Bucket::Account(lookup_key(&user.username)),
+            || Bucket::account(&lookup_key(&user.username)),
             |t| t.bucket(),
         );
     let attempt = Attempt::new(subject, chassis::client_ip::client_ip(req));

@@ -9,7 +9,7 @@ use crate::domain::lookup_key;
 use crate::outcome::LoginOutcome;
 use crate::password_hashing::Verification;
 use crate::state::LoginState;
-use crate::throttle::{Attempt, Bucket, Reservation};
+use crate::throttle::{self, Attempt, Bucket, Reservation};
 use crate::users;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chassis::AppError;
@@ -67,7 +67,7 @@ pub async fn log_in(
         .filter(|token| user.as_ref().is_some_and(|u| u.id == token.user_id));
     let subject = device
         .as_ref()
-        .map_or_else(|| Bucket::Account(login_key.clone()), DeviceToken::bucket);
+        .map_or_else(|| Bucket::account(&login_key), DeviceToken::bucket);
     let attempt = Attempt::new(subject, ip);
 
     // Count the attempt first, and only then pay for argon2: a burst sent at once cannot get
@@ -108,7 +108,22 @@ pub async fn log_in(
     };
 
     let user_id = user.id;
-    state.pool.run(move |conn| attempt.succeeded(conn)).await?;
+    // Now and then, also drop the rows of buckets long over (typos, one-off addresses).
+    let tidy = rand::random_ratio(1, 100).then_some(now);
+    let grace = i64::try_from(policy.window.max(policy.lockout).as_secs())
+        .unwrap_or(i64::MAX / 4)
+        .saturating_mul(2)
+        .max(3 * 3600);
+    state
+        .pool
+        .run(move |conn| {
+            attempt.succeeded(conn)?;
+            if let Some(now) = tidy {
+                throttle::forget_stale(conn, now, grace)?;
+            }
+            Ok(())
+        })
+        .await?;
     if needs_rehash {
         // Parameters were raised since this hash was made: upgrade it now that we have the password.
         let fresh = state.hasher.hash(password).await?;
