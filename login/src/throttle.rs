@@ -240,11 +240,16 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// An attempt on `subject` from `ip`. A known device's attempts count against its own
+    /// bucket only: its token names one account and was earned with that account's password,
+    /// so it cannot be used to guess others, and an attacker behind the owner's address (an
+    /// office, a carrier's NAT) who gets that address locked does not lock the owner out.
     pub fn new(subject: Bucket, ip: Option<IpAddr>) -> Self {
-        Self {
-            subject,
-            address: ip.map(Bucket::Address),
-        }
+        let address = match subject {
+            Bucket::Device(_) => None,
+            _ => ip.map(Bucket::Address),
+        };
+        Self { subject, address }
     }
 
     fn buckets(&self) -> Vec<Bucket> {
@@ -384,6 +389,18 @@ mod tests {
             assert!(granted(&mut conn, &old, T0 + 4000));
         }
         assert!(!granted(&mut conn, &old, T0 + 4000));
+    }
+
+    #[test]
+    fn a_known_device_counts_apart_from_its_address() {
+        let ip: IpAddr = "192.0.2.9".parse().expect("ip");
+        let stranger = Attempt::new(Bucket::account("carol"), Some(ip));
+        assert_eq!(
+            stranger.buckets(),
+            [Bucket::Address(ip), Bucket::account("carol")]
+        );
+        let owner = Attempt::new(Bucket::Device("ab".repeat(16)), Some(ip));
+        assert_eq!(owner.buckets(), [Bucket::Device("ab".repeat(16))]);
     }
 
     #[test]
