@@ -52,6 +52,18 @@ impl Config {
                 20,
                 "a whole number from 1",
             )?,
+            max_failures_per_device: var_parsed(
+                env,
+                "LOGIN_MAX_FAILURES_PER_DEVICE",
+                5,
+                "a whole number from 1",
+            )?,
+            registrations_per_hour_per_ip: var_parsed(
+                env,
+                "REGISTRATIONS_PER_HOUR_PER_IP",
+                10,
+                "a whole number from 1",
+            )?,
             window: var_secs(env, "LOGIN_THROTTLE_WINDOW_SECS", 15 * 60, 1..=86_400)?,
             lockout: var_secs(env, "LOGIN_LOCKOUT_SECS", 15 * 60, 1..=86_400)?,
         };
@@ -61,6 +73,14 @@ impl Config {
                 throttle.max_failures_per_account,
             ),
             ("LOGIN_MAX_FAILURES_PER_IP", throttle.max_failures_per_ip),
+            (
+                "LOGIN_MAX_FAILURES_PER_DEVICE",
+                throttle.max_failures_per_device,
+            ),
+            (
+                "REGISTRATIONS_PER_HOUR_PER_IP",
+                throttle.registrations_per_hour_per_ip,
+            ),
         ] {
             if value < 1 {
                 return Err(ConfigError::new(
@@ -129,6 +149,8 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(cfg.throttle.max_failures_per_account, 5);
+        assert_eq!(cfg.throttle.max_failures_per_device, 5);
+        assert_eq!(cfg.throttle.registrations_per_hour_per_ip, 10);
         assert!(cfg.breached_check.is_none());
         assert!(cfg.hash_concurrency >= 1);
     }
@@ -138,6 +160,8 @@ mod tests {
         for (var, value) in [
             ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
             ("LOGIN_MAX_FAILURES_PER_IP", "many"),
+            ("LOGIN_MAX_FAILURES_PER_DEVICE", "0"),
+            ("REGISTRATIONS_PER_HOUR_PER_IP", "-1"),
             ("LOGIN_LOCKOUT_SECS", "0"),
             ("PASSWORD_HASH_CONCURRENCY", "1000"),
             ("BREACHED_PASSWORD_CHECK", "sometimes"),

@@ -4,11 +4,14 @@
 //! identity into the shared session cookie that every other service reads.
 
 pub mod breached;
+pub mod clock;
 pub mod config;
 pub mod copy;
+pub mod device;
 pub mod domain;
 #[cfg(feature = "gallery")]
 pub mod gallery;
+pub mod outcome;
 pub mod password_hashing;
 mod routes;
 mod state;
@@ -22,6 +25,8 @@ use breached::BreachedPasswords;
 use chassis::db::{DbPool, Migrations};
 use chassis::routing::LOGIN;
 use chassis::server::{Service, mount};
+use clock::{Clock, SystemClock};
+use device::DeviceCookies;
 use diesel_migrations::embed_migrations;
 use password_hashing::PasswordHasher;
 use state::LoginState;
@@ -60,14 +65,30 @@ impl LoginService {
                 pool,
                 hasher,
                 throttle: config.throttle,
+                clock: Arc::new(SystemClock),
+                devices: DeviceCookies::new(
+                    config.common.session_key.bytes(),
+                    config.common.cookie_secure,
+                ),
                 breached,
                 sessions: config.common.sessions.clone(),
             },
         })
     }
 
+    /// The same service reading the time from `clock` (tests move it by hand).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.state.clock = clock;
+        self
+    }
+
     pub fn pool(&self) -> &DbPool {
         &self.state.pool
+    }
+
+    /// The hashing pool, whose counts show how many passwords were verified and hashed.
+    pub fn password_hasher(&self) -> &PasswordHasher {
+        &self.state.hasher
     }
 }
 

@@ -10,10 +10,12 @@
 //! a hash keeps its 19 MiB in its allocator arena: a few fixed threads keep a few arenas,
 //! where the shared blocking pool's many threads kept hundreds of MiB under a flood.
 
+use crate::domain::{NewPassword, PasswordProblem};
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chassis::AppError;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -47,6 +49,15 @@ pub struct PasswordHasher {
     /// A real hash of a random password: unknown users are verified against it so that they
     /// take as long as known ones.
     dummy_hash: Arc<String>,
+    /// How many verifications and hashes were run: a burst that gets past the throttle shows
+    /// here (the throttling tests read it; it is never reset).
+    counts: Arc<Counts>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    verifications: AtomicU64,
+    hashes: AtomicU64,
 }
 
 fn argon2() -> Argon2<'static> {
@@ -77,6 +88,7 @@ impl PasswordHasher {
             slots: Arc::new(Semaphore::new(concurrency)),
             jobs,
             dummy_hash: Arc::new(dummy),
+            counts: Arc::default(),
         })
     }
 
@@ -101,8 +113,35 @@ impl PasswordHasher {
             .map_err(|_| AppError::Internal("password hashing task failed".into()))
     }
 
+    /// Passwords verified so far by this pool (known and unknown users alike).
+    pub fn verifications(&self) -> u64 {
+        self.counts.verifications.load(Ordering::SeqCst)
+    }
+
+    /// New hashes computed so far by this pool (registrations, changes, upgrades).
+    pub fn hashes(&self) -> u64 {
+        self.counts.hashes.load(Ordering::SeqCst)
+    }
+
+    /// Checks a new password's rules, strength included, on the hashing threads: the strength
+    /// estimate costs up to a second of CPU on a long password of look-alike symbols, which
+    /// must not hold a worker that serves pages.
+    pub async fn check_new_password(
+        &self,
+        password: String,
+        confirmation: String,
+        related: Vec<String>,
+    ) -> Result<Result<NewPassword, PasswordProblem>, AppError> {
+        self.on_pool(move || {
+            let related: Vec<&str> = related.iter().map(String::as_str).collect();
+            NewPassword::parse(&password, &confirmation, &related)
+        })
+        .await
+    }
+
     /// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of `password` with a fresh salt.
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.counts.hashes.fetch_add(1, Ordering::SeqCst);
         self.on_pool(move || {
             argon2()
                 .hash_password(password.as_bytes())
@@ -119,6 +158,7 @@ impl PasswordHasher {
         password: String,
         stored: Option<String>,
     ) -> Result<Verification, AppError> {
+        self.counts.verifications.fetch_add(1, Ordering::SeqCst);
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| (*self.dummy_hash).clone());
         let outcome = self

@@ -73,3 +73,50 @@ def test_address_throttling_holds_across_two_login_replicas(base_url, state):
         assert login_attempt(Client(base_url, client_ip=ip), url, unique_username("nobody"), "x" * 12).status_code == 429
     res = login_attempt(Client(base_url), urls[0], unique_username("nobody"), "wrong-password-123")
     assert res.status_code != 429
+
+
+def test_a_burst_split_over_two_replicas_verifies_at_most_the_account_limit(base_url, state):
+    """60 wrong passwords sent at once from one address, a third through nginx and a third
+    straight to each login replica: every attempt is reserved in the shared database before
+    its password is checked, so at most the account limit (5) are verified (answered 401);
+    every other answer is the 429."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from support import form_for
+
+    first, second = replica_urls(state)[:2]
+    user = unique_username("burst")
+    owner = Client(base_url)
+    owner.register(user)
+    owner.logout()
+
+    ip = fake_client_ip()
+    targets = [base_url, first, second]
+    prepared = []
+    for n in range(60):
+        c = Client(base_url, client_ip=ip)
+        page = c.get("/account/login")
+        assert page.status_code == 200, page.status_code
+        form = form_for(page.text, "/account/login")
+        prepared.append((c, targets[n % 3], dict(form.fields, login=user, password="wrong-password-123")))
+
+    start = threading.Barrier(len(prepared))
+
+    def attempt(item):
+        c, target, data = item
+        start.wait()
+        return c.s.post(target + "/account/login", data=data, allow_redirects=False, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+        statuses = list(pool.map(attempt, prepared))
+
+    wrong = statuses.count(401)
+    throttled = statuses.count(429)
+    assert wrong + throttled == 60, f"unexpected answers: {sorted(statuses)}"
+    assert wrong <= 5, f"{wrong} of the burst's passwords were verified (limit 5)"
+    assert wrong >= 1, "the burst was refused outright; nothing was checked"
+    # The right password is refused now too, on both replicas.
+    for url in (first, second):
+        res = login_attempt(Client(base_url), url, user, PASSWORD)
+        assert res.status_code == 429, res.status_code

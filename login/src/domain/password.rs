@@ -23,14 +23,13 @@ impl NewPassword {
     /// Counted in Unicode characters, not bytes.
     pub const MIN: usize = 8;
     pub const MAX: usize = 256;
+    /// The strength estimate looks at this many characters (of the password and of each
+    /// related input): its cost grows steeply with length, and a password this long is
+    /// strong or weak in its first hundred characters already.
+    pub const STRENGTH_CHECKED: usize = 100;
 
-    /// Checks length, confirmation and strength. `related` are the user's other inputs
-    /// (username, email), which make a password weak when it contains them.
-    pub fn parse(
-        password: &str,
-        confirmation: &str,
-        related: &[&str],
-    ) -> Result<Self, PasswordProblem> {
+    /// The checks that cost nothing: present, length, confirmation.
+    fn check_shape(password: &str, confirmation: &str) -> Result<(), PasswordProblem> {
         if password.is_empty() {
             return Err(PasswordProblem::Missing);
         }
@@ -44,7 +43,21 @@ impl NewPassword {
         if password != confirmation {
             return Err(PasswordProblem::Mismatch);
         }
-        let estimate = zxcvbn::zxcvbn(password, related);
+        Ok(())
+    }
+
+    /// Checks length, confirmation and strength. `related` are the user's other inputs
+    /// (username, email), which make a password weak when it contains them.
+    pub fn parse(
+        password: &str,
+        confirmation: &str,
+        related: &[&str],
+    ) -> Result<Self, PasswordProblem> {
+        Self::check_shape(password, confirmation)?;
+        let head = |s: &str| -> String { s.chars().take(Self::STRENGTH_CHECKED).collect() };
+        let related: Vec<String> = related.iter().map(|r| head(r)).collect();
+        let related: Vec<&str> = related.iter().map(String::as_str).collect();
+        let estimate = zxcvbn::zxcvbn(&head(password), &related);
         if (estimate.score() as u8) < 3 {
             let reason = estimate
                 .feedback()
@@ -104,6 +117,23 @@ mod tests {
             NewPassword::parse("alice_in_2024", "alice_in_2024", &["alice_in_2024"]),
             Err(PasswordProblem::Weak(_))
         ));
+    }
+
+    #[test]
+    fn only_the_first_hundred_characters_are_estimated() {
+        // A hundred repeated letters, then a long random-looking tail: strong as a whole, but
+        // the estimator never sees the tail, so the password is weak.
+        let tail: String = (0..120)
+            .map(|i| char::from(b'!' + (i * 37 % 90) as u8))
+            .collect();
+        let capped = format!("{}{tail}", "a".repeat(NewPassword::STRENGTH_CHECKED));
+        assert!(matches!(
+            NewPassword::parse(&capped, &capped, &[]),
+            Err(PasswordProblem::Weak(_))
+        ));
+        // The same tail inside the first hundred characters makes it strong.
+        let early = format!("{}{tail}", "a".repeat(10));
+        assert!(NewPassword::parse(&early, &early, &[]).is_ok());
     }
 
     #[test]

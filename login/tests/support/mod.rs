@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use chassis::testing::{TestDatabase, TestServer, browser, common_config, csrf_token};
+use login::clock::ManualClock;
 use login::{Config, LoginService};
 use reqwest::{Client, Response, StatusCode};
 use std::sync::Arc;
@@ -27,6 +28,15 @@ pub async fn spawn() -> App {
 
 /// Starts login with extra environment settings (throttle limits, breached check...).
 pub async fn spawn_with(env: &[(&str, &str)]) -> App {
+    spawn_at(env, None).await
+}
+
+/// Starts login reading the time from `clock`, so windows and lockouts pass without sleeping.
+pub async fn spawn_with_clock(env: &[(&str, &str)], clock: &ManualClock) -> App {
+    spawn_at(env, Some(clock.clone())).await
+}
+
+async fn spawn_at(env: &[(&str, &str)], clock: Option<ManualClock>) -> App {
     let db = TestDatabase::new("login");
     let env: std::collections::HashMap<String, String> = env
         .iter()
@@ -34,7 +44,10 @@ pub async fn spawn_with(env: &[(&str, &str)]) -> App {
         .collect();
     let common = common_config();
     let config = Config::with_database(&env, common.clone(), db.url.clone()).expect("valid config");
-    let service = LoginService::build(&config).await.expect("login starts");
+    let mut service = LoginService::build(&config).await.expect("login starts");
+    if let Some(clock) = clock {
+        service = service.with_clock(Arc::new(clock));
+    }
     let server = TestServer::start(&common, vec![Arc::new(service.clone())]);
     App {
         server,
@@ -147,4 +160,26 @@ pub async fn account_html(app: &App, client: &Client) -> (StatusCode, String) {
         .expect("account page");
     let status = res.status();
     (status, res.text().await.expect("body"))
+}
+
+/// Passwords the service has verified so far.
+pub fn verifications(app: &App) -> u64 {
+    app.service.password_hasher().verifications()
+}
+
+/// Password hashes the service has computed so far.
+pub fn hashes(app: &App) -> u64 {
+    app.service.password_hasher().hashes()
+}
+
+/// Logs the client out (its device cookie, if any, stays).
+pub async fn log_out(app: &App, client: &Client) {
+    let csrf = token(client, &app.url("/account")).await;
+    let res = post_form(
+        client,
+        &app.url("/account/logout"),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "logout failed");
 }

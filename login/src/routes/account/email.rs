@@ -5,6 +5,7 @@ use super::reauth::confirm_password;
 use crate::copy::Copy;
 use crate::domain::Email;
 use crate::state::LoginState;
+use crate::throttle::{self, Bucket, Reservation};
 use crate::users;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chassis::AppError;
@@ -56,6 +57,19 @@ pub async fn change_email(
     let (Some(parsed), None) = (parsed, &errors.password) else {
         return fail(errors, user).await;
     };
+    // "Email in use" tells whose email it is: the answer counts against the address like a
+    // taken name at registration, reserved before it is given.
+    let probe = chassis::client_ip::client_ip(&req).map(Bucket::Signup);
+    if let Some(bucket) = probe.clone() {
+        let (limit, now) = (state.throttle.limit(&bucket), state.now());
+        if let Reservation::Refused { retry_after_secs } = state
+            .pool
+            .run(move |conn| throttle::reserve(conn, &bucket, limit, now))
+            .await?
+        {
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
+    }
     let id = user.id;
     let updated = state
         .pool
@@ -64,6 +78,12 @@ pub async fn change_email(
     if !updated {
         errors.email = Some(Copy::EmailTaken.text());
         return fail(errors, user).await;
+    }
+    if let Some(bucket) = probe {
+        state
+            .pool
+            .run(move |conn| throttle::refund(conn, &bucket))
+            .await?;
     }
     set_flash(
         page.session(),

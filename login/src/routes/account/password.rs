@@ -4,7 +4,7 @@
 use super::get::{AccountForms, PasswordErrors, render_account, signed_in_user};
 use super::reauth::confirm_password;
 use crate::copy::Copy;
-use crate::domain::{NewPassword, PasswordProblem};
+use crate::domain::PasswordProblem;
 use crate::state::LoginState;
 use crate::users;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
@@ -41,8 +41,12 @@ pub async fn change_password(
         new_password_confirm,
     } = form.0;
     let mut errors = PasswordErrors::default();
-    let related = [user.username.as_str(), user.email.as_str()];
-    let new = match NewPassword::parse(&new_password, &new_password_confirm, &related) {
+    let related = vec![user.username.clone(), user.email.clone()];
+    let new = match state
+        .hasher
+        .check_new_password(new_password, new_password_confirm, related)
+        .await?
+    {
         Ok(p) => Some(p),
         Err(PasswordProblem::Mismatch) => {
             errors.confirm = Some(Copy::PasswordMismatch.text());

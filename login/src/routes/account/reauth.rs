@@ -1,9 +1,12 @@
-//! Re-authentication for account changes: the current password, checked on the hashing pool
-//! and throttled like a login, so a stolen session cannot guess it.
+//! Re-authentication for account changes: the current password, reserved in the throttle
+//! before it is checked, exactly like a login (the account's username bucket, or this
+//! browser's device bucket, and the address), so a stolen session cannot guess it.
 
+use crate::domain::lookup_key;
+use crate::outcome::LoginOutcome;
 use crate::password_hashing::Verification;
 use crate::state::LoginState;
-use crate::throttle::{self, Buckets};
+use crate::throttle::{Attempt, Bucket, Reservation};
 use crate::users::User;
 use actix_web::HttpRequest;
 use chassis::AppError;
@@ -15,29 +18,38 @@ pub async fn confirm_password(
     user: &User,
     password: String,
 ) -> Result<bool, AppError> {
-    let buckets = Buckets::new(Some(user.id), "", chassis::client_ip::client_ip(req));
-    let check = buckets.clone();
-    if let Some(wait) = state
+    let now = state.now();
+    let subject = state
+        .devices
+        .read(req, now)
+        .filter(|token| token.user_id == user.id)
+        .map_or_else(
+            || Bucket::account(&lookup_key(&user.username)),
+            |t| t.bucket(),
+        );
+    let attempt = Attempt::new(subject, chassis::client_ip::client_ip(req));
+    let policy = state.throttle;
+    let reserving = attempt.clone();
+    if let Reservation::Refused { retry_after_secs } = state
         .pool
-        .run(move |conn| throttle::blocked_for(conn, &check))
+        .run(move |conn| reserving.reserve(conn, &policy, now))
         .await?
     {
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: wait,
-        });
+        LoginOutcome::Throttled.record();
+        return Err(AppError::TooManyRequests { retry_after_secs });
     }
     match state
         .hasher
         .verify(password, Some(user.password_hash.clone()))
         .await?
     {
-        Verification::Match { .. } => Ok(true),
+        Verification::Match { .. } => {
+            state.pool.run(move |conn| attempt.succeeded(conn)).await?;
+            Ok(true)
+        }
         Verification::Mismatch => {
-            let policy = state.throttle;
-            state
-                .pool
-                .run(move |conn| throttle::record_failure(conn, &buckets, &policy))
-                .await?;
+            LoginOutcome::ReauthFailure.record();
+            log::info!(target: "login", outcome = LoginOutcome::ReauthFailure.as_str(), user_id = user.id; "re-authentication failed");
             Ok(false)
         }
     }

@@ -1,13 +1,15 @@
-//! `POST /account/login`: checks the password, throttled per account and per address, and
-//! answers an unknown user exactly like a wrong password.
+//! `POST /account/login`: checks the password, throttled per login text (or per known
+//! device) and per address, and answers an unknown user exactly like a wrong password.
 
 use super::super::safe_next;
 use super::get::render_login;
 use crate::copy::Copy;
+use crate::device::DeviceToken;
 use crate::domain::lookup_key;
+use crate::outcome::LoginOutcome;
 use crate::password_hashing::Verification;
 use crate::state::LoginState;
-use crate::throttle::{self, Buckets};
+use crate::throttle::{self, Attempt, Bucket, Reservation};
 use crate::users;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chassis::AppError;
@@ -51,23 +53,35 @@ pub async fn log_in(
     }
 
     let ip = chassis::client_ip::client_ip(&req);
+    let now = state.now();
     let key = login_key.clone();
     let user = state
         .pool
         .run(move |conn| users::find_by_login(conn, &key))
         .await?;
-    let buckets = Buckets::new(user.as_ref().map(|u| u.id), &login_key, ip);
-    let check = buckets.clone();
-    if let Some(wait) = state
+    // A browser that logged in to this very account before is throttled on its own; every
+    // other attempt counts against the login text as typed, known or not.
+    let device = state
+        .devices
+        .read(&req, now)
+        .filter(|token| user.as_ref().is_some_and(|u| u.id == token.user_id));
+    let subject = device
+        .as_ref()
+        .map_or_else(|| Bucket::account(&login_key), DeviceToken::bucket);
+    let attempt = Attempt::new(subject, ip);
+
+    // Count the attempt first, and only then pay for argon2: a burst sent at once cannot get
+    // more verifications than the limit allows.
+    let policy = state.throttle;
+    let reserving = attempt.clone();
+    if let Reservation::Refused { retry_after_secs } = state
         .pool
-        .run(move |conn| throttle::blocked_for(conn, &check))
+        .run(move |conn| reserving.reserve(conn, &policy, now))
         .await?
     {
-        chassis::metrics::record_login_outcome("throttled");
-        log::info!(target: "login", outcome = "throttled"; "login refused while throttled");
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: wait,
-        });
+        LoginOutcome::Throttled.record();
+        log::info!(target: "login", outcome = LoginOutcome::Throttled.as_str(); "login refused while throttled");
+        return Err(AppError::TooManyRequests { retry_after_secs });
     }
 
     let verification = state
@@ -80,13 +94,9 @@ pub async fn log_in(
     let (user, needs_rehash) = match (verification, user) {
         (Verification::Match { needs_rehash }, Some(user)) => (user, needs_rehash),
         _ => {
-            let policy = state.throttle;
-            state
-                .pool
-                .run(move |conn| throttle::record_failure(conn, &buckets, &policy))
-                .await?;
-            chassis::metrics::record_login_outcome("failure");
-            log::info!(target: "login", outcome = "failure"; "login failed");
+            // The reservation stays: it was this failure's count.
+            LoginOutcome::Failure.record();
+            log::info!(target: "login", outcome = LoginOutcome::Failure.as_str(); "login failed");
             return render_login(
                 &page,
                 login,
@@ -98,9 +108,21 @@ pub async fn log_in(
     };
 
     let user_id = user.id;
+    // Now and then, also drop the rows of buckets long over (typos, one-off addresses).
+    let tidy = rand::random_ratio(1, 100).then_some(now);
+    let grace = i64::try_from(policy.window.max(policy.lockout).as_secs())
+        .unwrap_or(i64::MAX / 4)
+        .saturating_mul(2)
+        .max(3 * 3600);
     state
         .pool
-        .run(move |conn| throttle::reset_account(conn, &buckets))
+        .run(move |conn| {
+            attempt.succeeded(conn)?;
+            if let Some(now) = tidy {
+                throttle::forget_stale(conn, now, grace)?;
+            }
+            Ok(())
+        })
         .await?;
     if needs_rehash {
         // Parameters were raised since this hash was made: upgrade it now that we have the password.
@@ -128,7 +150,19 @@ pub async fn log_in(
         }
         .text(),
     );
-    chassis::metrics::record_login_outcome("success");
-    log::info!(target: "login", outcome = "success", user_id = user_id; "login succeeded");
-    Ok(see_other(&next))
+    LoginOutcome::Success.record();
+    log::info!(target: "login", outcome = LoginOutcome::Success.as_str(), user_id = user_id; "login succeeded");
+    // This browser keeps (or now gets) its device token for the account, renewed for 30 days.
+    let token = match device {
+        Some(known) => DeviceToken {
+            issued_at: now,
+            ..known
+        },
+        None => DeviceToken::issue(user_id, now),
+    };
+    let mut response = see_other(&next);
+    response
+        .add_cookie(&state.devices.cookie(&token))
+        .map_err(|e| AppError::Internal(format!("device cookie: {e}")))?;
+    Ok(response)
 }

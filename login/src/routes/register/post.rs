@@ -1,11 +1,14 @@
-//! `POST /account/register`: creates the account and signs the new user in.
+//! `POST /account/register`: creates the account and signs the new user in. Registrations
+//! and "already taken" answers are limited per address, reserved once the form is valid and
+//! before the name is looked up; a password is hashed only for an account that will be stored.
 
 use super::super::safe_next;
 use super::get::{RegisterErrors, RegisterPage, render_register};
 use crate::copy::Copy;
-use crate::domain::{Email, NewPassword, PasswordProblem, Username};
+use crate::domain::{Email, PasswordProblem, Username};
+use crate::outcome::LoginOutcome;
 use crate::state::LoginState;
-use crate::throttle::{self, Buckets};
+use crate::throttle::{self, Bucket, Reservation};
 use crate::users::{self, Created, Taken};
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chassis::AppError;
@@ -44,20 +47,8 @@ pub async fn register(
     } = form.0;
     let next = safe_next(Some(&next));
 
-    // Registration reveals whether an email is in use; count that against the address so it
-    // cannot be used to test many emails quickly.
-    let address = Buckets::address(chassis::client_ip::client_ip(&req));
-    let check = address.clone();
-    if let Some(wait) = state
-        .pool
-        .run(move |conn| throttle::blocked_for(conn, &check))
-        .await?
-    {
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: wait,
-        });
-    }
-
+    // The form first: each field, and the password's rules. The strength estimate runs on
+    // the hashing threads, never on a worker that serves pages.
     let mut errors = RegisterErrors::default();
     let username = Username::parse(&raw_username)
         .map_err(|e| errors.username = Some(Copy::from(e).text()))
@@ -65,8 +56,12 @@ pub async fn register(
     let email = Email::parse(&raw_email)
         .map_err(|e| errors.email = Some(Copy::from(e).text()))
         .ok();
-    let related = [raw_username.trim(), raw_email.trim()];
-    let password = match NewPassword::parse(&password, &password_confirm, &related) {
+    let related = vec![raw_username.trim().to_owned(), raw_email.trim().to_owned()];
+    let password = match state
+        .hasher
+        .check_new_password(password, password_confirm, related)
+        .await?
+    {
         Ok(p) => Some(p),
         Err(PasswordProblem::Mismatch) => {
             errors.password_confirm = Some(Copy::PasswordMismatch.text());
@@ -82,7 +77,6 @@ pub async fn register(
     {
         errors.password = Some(Copy::PasswordBreached.text());
     }
-
     let form_again = |errors: RegisterErrors| RegisterPage {
         ctx: PageContext::default(),
         username: raw_username.trim().to_owned(),
@@ -96,6 +90,45 @@ pub async fn register(
         return render_register(&page, form_again(errors), StatusCode::UNPROCESSABLE_ENTITY);
     };
 
+    // A well-formed registration counts against its address before anything answers whether
+    // a name is taken or costs a hash: that answer is what an enumerating client is after.
+    if let Some(bucket) = chassis::client_ip::client_ip(&req).map(Bucket::Signup) {
+        let (limit, now) = (state.throttle.limit(&bucket), state.now());
+        if let Reservation::Refused { retry_after_secs } = state
+            .pool
+            .run(move |conn| throttle::reserve(conn, &bucket, limit, now))
+            .await?
+        {
+            LoginOutcome::RegistrationThrottled.record();
+            log::info!(target: "login", outcome = LoginOutcome::RegistrationThrottled.as_str(); "registration refused while throttled");
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
+    }
+
+    let taken_errors = |taken: Vec<Taken>| {
+        let mut errors = RegisterErrors::default();
+        for t in taken {
+            match t {
+                Taken::Username => errors.username = Some(Copy::UsernameTaken.text()),
+                Taken::Email => errors.email = Some(Copy::EmailTaken.text()),
+            }
+        }
+        errors
+    };
+    // The name must be free before a hash is made for it (the reservation stays: it counted).
+    let keys = (username.key(), email.key());
+    let taken = state
+        .pool
+        .run(move |conn| users::taken(conn, &keys.0, &keys.1))
+        .await?;
+    if !taken.is_empty() {
+        return render_register(
+            &page,
+            form_again(taken_errors(taken)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+
     let hash = state.hasher.hash(password.expose().to_owned()).await?;
     let (u, e) = (username.clone(), email.clone());
     let created = state
@@ -104,22 +137,13 @@ pub async fn register(
         .await?;
     let user = match created {
         Created::User(user) => user,
+        // Lost a race with a concurrent registration of the same name or email.
         Created::Taken(taken) => {
-            let mut errors = RegisterErrors::default();
-            for t in taken {
-                match t {
-                    Taken::Username => errors.username = Some(Copy::UsernameTaken.text()),
-                    Taken::Email => errors.email = Some(Copy::EmailTaken.text()),
-                }
-            }
-            if errors.email.is_some() {
-                let policy = state.throttle;
-                state
-                    .pool
-                    .run(move |conn| throttle::record_failure(conn, &address, &policy))
-                    .await?;
-            }
-            return render_register(&page, form_again(errors), StatusCode::UNPROCESSABLE_ENTITY);
+            return render_register(
+                &page,
+                form_again(taken_errors(taken)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
         }
     };
 
@@ -137,7 +161,7 @@ pub async fn register(
         }
         .text(),
     );
-    chassis::metrics::record_login_outcome("registered");
-    log::info!(target: "login", outcome = "registered", user_id = user.id; "account created");
+    LoginOutcome::Registered.record();
+    log::info!(target: "login", outcome = LoginOutcome::Registered.as_str(), user_id = user.id; "account created");
     Ok(see_other(&next))
 }
