@@ -924,7 +924,7 @@ def status(as_json: bool = False) -> int:
     ok = nginx_running(state)
     rows.append(("nginx", n.get("pid") if ok else None, n.get("port"), ok, cluster_url(state) if ok else "-"))
     if as_json:
-        print(json.dumps([dict(zip(("name", "pid", "port", "running", "detail"), r)) for r in rows], indent=2))
+        print(json.dumps([dict(zip(("name", "pid", "port", "running", "detail"), r, strict=True)) for r in rows], indent=2))
     else:
         print(f"{'NAME':<16} {'PID':>8} {'PORT':>6}  {'STATE':<8} DETAIL")
         for name, pid, port, running, detail in rows:

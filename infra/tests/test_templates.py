@@ -215,8 +215,9 @@ def test_log_groups_have_retention(templates):
 
 def test_https_listener_uses_the_certificate_parameter_and_tls12_or_later(templates):
     core = templates["core.yaml"]
-    (https,) = [l["Properties"] for l in resources_of_type(core, "AWS::ElasticLoadBalancingV2::Listener").values()
-                if l["Properties"]["Protocol"] == "HTTPS"]
+    (https,) = [listener["Properties"]
+                for listener in resources_of_type(core, "AWS::ElasticLoadBalancingV2::Listener").values()
+                if listener["Properties"]["Protocol"] == "HTTPS"]
     assert https["Certificates"] == [{"CertificateArn": {"Ref": "CertificateArn"}}]
     assert "TLS13" in https["SslPolicy"] or "TLS-1-2" in https["SslPolicy"]
 
