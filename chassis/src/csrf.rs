@@ -78,13 +78,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             .app_data::<web::Data<crate::server::BodyLimit>>()
             .map_or(16 * 1024, |l| l.0);
         let body = web::Bytes::from_request(req, payload);
-        let store_available = req
+        let sessions = req
             .app_data::<web::Data<crate::session::Sessions>>()
-            .is_none_or(|s| s.is_available());
+            .cloned();
         Box::pin(async move {
             // Without the store there is no session to check the token against, and nothing a
-            // form could change would be kept: say so, rather than blame the token.
-            if !store_available {
+            // form could change would be kept: say so, rather than blame the token. A store
+            // marked down by an earlier failure is asked once more before the form is refused.
+            if let Some(sessions) = sessions
+                && !sessions.is_available()
+                && sessions.check().await.is_err()
+            {
                 return Err(AppError::Unavailable(
                     "the session store is unavailable".into(),
                 ));
