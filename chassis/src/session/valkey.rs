@@ -31,13 +31,13 @@ impl ValkeyStore {
     }
 
     /// The shared connection, opened on first use. Short timeouts: a request waits at most a
-    /// second for a store that has gone away (a refused connection fails at once).
+    /// second or two for a store that has gone away (a refused connection fails at once).
     pub(crate) async fn connection(&self) -> Result<ConnectionManager, StoreError> {
         self.connection
             .get_or_try_init(|| async {
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(Duration::from_secs(1)))
-                    .set_response_timeout(Some(Duration::from_secs(1)))
+                    .set_response_timeout(Some(Duration::from_secs(2)))
                     .set_number_of_retries(1)
                     .set_max_delay(Duration::from_millis(200));
                 ConnectionManager::new_with_config(self.client.clone(), config).await
