@@ -152,7 +152,16 @@ fn gzip(plain: &[u8], effort: Effort) -> Bytes {
 fn brotli(plain: &[u8], effort: Effort) -> Bytes {
     let mut out = Vec::with_capacity(plain.len() / 3);
     {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, effort.brotli_quality(), 22);
+        // A window no larger than the input: the encoder's memory grows with it, and a
+        // start-up that compressed the CSS with the largest window would keep megabytes.
+        let window = plain
+            .len()
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(10, 22);
+        let mut writer =
+            brotli::CompressorWriter::new(&mut out, 4096, effort.brotli_quality(), window);
         let _ = writer.write_all(plain);
     }
     Bytes::from(out)
