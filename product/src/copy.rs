@@ -9,8 +9,8 @@ use askama::Template;
 pub enum Copy {
     DemoBanner,
     NotLoadedBanner,
+    /// Kept short: a banner takes one line on a phone. The page says the exact time.
     StaleBanner {
-        as_of: String,
         relative: String,
     },
     ListingTitle,

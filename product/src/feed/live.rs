@@ -5,7 +5,7 @@ use crate::copy::Copy;
 use crate::market::{Snapshot, SourceKind};
 use arc_swap::ArcSwap;
 use chassis::page::BannerSource;
-use shared_ui::format::{now_unix, relative_time, utc_datetime};
+use shared_ui::format::{now_unix, relative_time};
 use shared_ui::{Banner, BannerKind};
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,7 +83,6 @@ impl LiveMarket {
                 banners.push(Banner {
                     kind: BannerKind::Stale,
                     message: Copy::StaleBanner {
-                        as_of: utc_datetime(as_of),
                         relative: relative_time(as_of, now),
                     }
                     .text(),
