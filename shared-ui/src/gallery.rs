@@ -54,14 +54,14 @@ pub fn sample_context(
 pub fn demo_banner() -> Banner {
     Banner {
         kind: BannerKind::Demo,
-        message: "Demo data: prices are generated, not real.".to_owned(),
+        message: "Demo data: these prices are not real.".to_owned(),
     }
 }
 
 pub fn stale_banner() -> Banner {
     Banner {
         kind: BannerKind::Stale,
-        message: "Stale prices: last updated 20 minutes ago.".to_owned(),
+        message: "Stale prices: updated 45 minutes ago.".to_owned(),
     }
 }
 
