@@ -13,9 +13,9 @@ use askama::Template;
 pub enum Copy {
     DemoBanner,
     NotLoadedBanner,
-    /// Kept short: a banner takes one line on a phone. The page says the exact time.
+    /// Kept short: a banner takes one line on a phone.
     StaleBanner {
-        relative: String,
+        as_of: String,
     },
     ListingTitle,
     SearchTitle {

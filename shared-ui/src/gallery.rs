@@ -61,7 +61,7 @@ pub fn demo_banner() -> Banner {
 pub fn stale_banner() -> Banner {
     Banner {
         kind: BannerKind::Stale,
-        message: "Stale prices: updated 45 minutes ago.".to_owned(),
+        message: "Stale prices: as of 2026-11-24 05:40 UTC.".to_owned(),
     }
 }
 
