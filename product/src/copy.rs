@@ -6,12 +6,16 @@ use crate::market::listing::SortKey;
 use askama::Template;
 
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a Copy is built and rendered at once, never stored or moved in bulk"
+)]
 pub enum Copy {
     DemoBanner,
     NotLoadedBanner,
+    /// Kept short: a banner takes one line on a phone.
     StaleBanner {
         as_of: String,
-        relative: String,
     },
     ListingTitle,
     SearchTitle {

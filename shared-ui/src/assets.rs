@@ -48,10 +48,12 @@ macro_rules! asset {
 
 pub static STYLESHEET: Asset = asset!("app", "css", "text/css; charset=utf-8");
 pub static FAVICON: Asset = asset!("favicon", "svg", "image/svg+xml");
+/// The favicon drawn at 180×180 px, for home screens that take no SVG.
+pub static APPLE_TOUCH_ICON: Asset = asset!("apple-touch-icon", "png", "image/png");
 
 /// Every embedded asset, for the router.
-pub fn all() -> [&'static Asset; 2] {
-    [&STYLESHEET, &FAVICON]
+pub fn all() -> [&'static Asset; 3] {
+    [&STYLESHEET, &FAVICON, &APPLE_TOUCH_ICON]
 }
 
 /// Finds the asset whose hashed name is `name`. Any other name, an old hash included, is `None`.

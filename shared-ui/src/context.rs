@@ -114,6 +114,14 @@ impl PageContext {
         )
     }
 
+    pub fn apple_touch_icon_url(&self) -> String {
+        format!(
+            "{}/assets/{}",
+            self.asset_prefix,
+            crate::assets::APPLE_TOUCH_ICON.hashed_name()
+        )
+    }
+
     pub fn is_nav(&self, nav: Nav) -> bool {
         self.nav == nav
     }

@@ -54,16 +54,14 @@ pub fn sample_context(
 pub fn demo_banner() -> Banner {
     Banner {
         kind: BannerKind::Demo,
-        message: "Demo data: these prices are generated for illustration and are not real."
-            .to_owned(),
+        message: "Demo data: these prices are not real.".to_owned(),
     }
 }
 
 pub fn stale_banner() -> Banner {
     Banner {
         kind: BannerKind::Stale,
-        message: "Prices may be out of date: the latest data is from 2026-11-24 05:40 UTC."
-            .to_owned(),
+        message: "Stale prices: as of 2026-11-24 05:40 UTC.".to_owned(),
     }
 }
 

@@ -25,7 +25,10 @@ fn every_page_state_matches_its_reviewed_snapshot() {
     );
     settings.set_prepend_module_to_snapshot(false);
     // Asset names carry a content hash: a CSS edit should not rewrite every snapshot.
-    settings.add_filter(r"(app|favicon)\.[0-9a-f]{16}\.(css|svg)", "$1.[hash].$2");
+    settings.add_filter(
+        r"(app|favicon|apple-touch-icon)\.[0-9a-f]{16}\.(css|svg|png)",
+        "$1.[hash].$2",
+    );
     // Relative times ("5 minutes ago") depend on when the test runs.
     settings.add_filter(
         r"\b(just now|in \d+ \w+|\d+ (minute|hour|day|month|year)s? ago)\b",
