@@ -62,10 +62,10 @@ export async function launch() {
   });
 }
 
-export async function newContext(browser, { width = 1366, scheme = 'light', clientIp = fakeClientIp() } = {}) {
+export async function newContext(browser, { width = 1366, height = 900, scheme = 'light', clientIp = fakeClientIp() } = {}) {
   const context = await browser.newContext({
     baseURL: BASE_URL,
-    viewport: { width, height: 900 },
+    viewport: { width, height },
     colorScheme: scheme,
     extraHTTPHeaders: { 'X-Forwarded-For': clientIp },
     javaScriptEnabled: true,
