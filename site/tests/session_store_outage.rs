@@ -7,7 +7,7 @@
 
 mod support;
 
-use chassis::testing::{browser, csrf_token};
+use chassis::testing::csrf_token;
 use reqwest::StatusCode;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -81,24 +81,8 @@ async fn pages_survive_the_session_store_going_away_and_sessions_return_with_it(
     )
     .expect("a store URL");
     let site = support::spawn_site_with(sessions).await;
-    let client = browser();
-
-    let (_, html) = get(&client, site.url("/account/register")).await;
-    let password = "correct horse battery staple";
-    let res = client
-        .post(site.url("/account/register"))
-        .form(&[
-            ("csrf_token", csrf_token(&html).as_str()),
-            ("username", "steady"),
-            ("email", "steady@example.com"),
-            ("password", password),
-            ("password_confirm", password),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (client, _) = support::sign_up(&site, "steady").await;
+    let password = support::PASSWORD;
     let (_, home) = get(&client, site.url("/")).await;
     assert!(home.contains("Account of </span>steady"));
     let token_before = csrf_token(&home);
@@ -177,19 +161,8 @@ async fn pages_survive_the_session_store_going_away_and_sessions_return_with_it(
             !login_page.contains("Signing in is unavailable"),
             "still degraded"
         );
-        let res = client
-            .post(site.url("/account/login"))
-            .form(&[
-                ("csrf_token", csrf_token(&login_page).as_str()),
-                ("login", "steady"),
-                ("password", password),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let (_, home) = get(&client, site.url("/")).await;
+        let (fresh, _) = support::log_in(&site, "steady").await;
+        let (_, home) = get(&fresh, site.url("/")).await;
         assert!(
             home.contains("Account of </span>steady"),
             "cannot sign in after recovery"

@@ -4,77 +4,10 @@
 
 mod support;
 
-use chassis::testing::{browser, csrf_token};
+use chassis::testing::csrf_token;
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, SET_COOKIE};
-use support::{Site, spawn_site};
-
-const PASSWORD: &str = "correct horse battery staple";
-
-async fn page(client: &reqwest::Client, url: String) -> String {
-    client
-        .get(url)
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body")
-}
-
-/// The session cookie a response set, as a thief would copy it.
-fn session_cookie(res: &reqwest::Response) -> String {
-    res.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("coinwatch="))
-        .and_then(|v| v.split(';').next())
-        .expect("a session cookie")
-        .to_owned()
-}
-
-/// Registers `name` in a fresh browser; returns the browser and a copy of its cookie.
-async fn sign_up(site: &Site, name: &str) -> (reqwest::Client, String) {
-    let client = browser();
-    let html = page(&client, site.url("/account/register")).await;
-    let res = client
-        .post(site.url("/account/register"))
-        .form(&[
-            ("csrf_token", csrf_token(&html).as_str()),
-            ("username", name),
-            ("email", &format!("{name}@example.com")),
-            ("password", PASSWORD),
-            ("password_confirm", PASSWORD),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let cookie = session_cookie(&res);
-    (client, cookie)
-}
-
-/// Logs `name` in from another browser; returns it and a copy of its cookie.
-async fn log_in(site: &Site, name: &str) -> (reqwest::Client, String) {
-    let client = browser();
-    let html = page(&client, site.url("/account/login")).await;
-    let res = client
-        .post(site.url("/account/login"))
-        .form(&[
-            ("csrf_token", csrf_token(&html).as_str()),
-            ("login", name),
-            ("password", PASSWORD),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .expect("log in");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let cookie = session_cookie(&res);
-    (client, cookie)
-}
+use reqwest::header::COOKIE;
+use support::{PASSWORD, Site, log_in, page, sign_up, spawn_site};
 
 /// Whether product's listing greets the holder of `cookie` by name.
 async fn product_sees(site: &Site, cookie: &str, name: &str) -> bool {

@@ -65,3 +65,72 @@ pub async fn spawn_site_with(sessions: chassis::session::Sessions) -> Site {
         handle,
     }
 }
+
+// Signing up and in through the forms, as a browser does.
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub async fn page(client: &reqwest::Client, url: String) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body")
+}
+
+/// The session cookie a response set, as a thief would copy it.
+pub fn session_cookie(res: &reqwest::Response) -> String {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("coinwatch="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+/// Registers `name` in a fresh browser; returns the browser and a copy of its cookie.
+pub async fn sign_up(site: &Site, name: &str) -> (reqwest::Client, String) {
+    let client = chassis::testing::browser();
+    let html = page(&client, site.url("/account/register")).await;
+    let res = client
+        .post(site.url("/account/register"))
+        .form(&[
+            ("csrf_token", chassis::testing::csrf_token(&html).as_str()),
+            ("username", name),
+            ("email", &format!("{name}@example.com")),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    let cookie = session_cookie(&res);
+    (client, cookie)
+}
+
+/// Logs `name` in from another browser; returns it and a copy of its cookie.
+pub async fn log_in(site: &Site, name: &str) -> (reqwest::Client, String) {
+    let client = chassis::testing::browser();
+    let html = page(&client, site.url("/account/login")).await;
+    let res = client
+        .post(site.url("/account/login"))
+        .form(&[
+            ("csrf_token", chassis::testing::csrf_token(&html).as_str()),
+            ("login", name),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("log in");
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    let cookie = session_cookie(&res);
+    (client, cookie)
+}
