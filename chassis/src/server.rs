@@ -84,10 +84,12 @@ impl Application {
         crate::assets::precompress();
         let server = HttpServer::new(move || {
             let services = services.clone();
+            // Each worker talks to the session store on a connection of its own.
+            let sessions = config.sessions.per_worker();
             App::new()
                 .app_data(web::Data::new(app_lifecycle.clone()))
                 .app_data(web::Data::new(SessionPolicy::from_config(&config)))
-                .app_data(web::Data::new(config.sessions.clone()))
+                .app_data(web::Data::new(sessions.clone()))
                 .app_data(web::Data::new(config.trusted_proxies.clone()))
                 .app_data(web::Data::new(BodyLimit(config.body_limit)))
                 .app_data(web::PayloadConfig::new(config.body_limit))
@@ -97,7 +99,7 @@ impl Application {
                 .wrap(from_fn(crate::body_deadline::limit_body_time))
                 .wrap(from_fn(crate::error::render_error_pages))
                 .wrap(from_fn(crate::session::record_meta))
-                .wrap(crate::session::middleware(&config))
+                .wrap(crate::session::middleware(&config, sessions))
                 .wrap(crate::headers::security_headers(config.cookie_secure))
                 .wrap(Compress::default())
                 .wrap(from_fn(crate::compression::vary_on_encoding))

@@ -14,6 +14,7 @@ pub mod market;
 pub(crate) mod routes;
 mod store;
 mod svg;
+mod watched;
 
 pub use config::Config;
 
@@ -37,6 +38,7 @@ pub struct ProductService {
     pool: DbPool,
     feed: Arc<Feed>,
     listing_cache: Arc<routes::listing::cache::ListingCache>,
+    watched: Arc<watched::WatchedCoins>,
     bench_ceiling: bool,
 }
 
@@ -56,6 +58,7 @@ impl ProductService {
             pool,
             feed: Arc::new(feed),
             listing_cache: Arc::default(),
+            watched: Arc::default(),
             bench_ceiling: config.bench_ceiling,
         })
     }
@@ -115,7 +118,8 @@ impl Service for ProductService {
             })
             .app_data(actix_web::web::Data::new(Banners(banners)))
             .app_data(actix_web::web::Data::from(Arc::clone(&self.feed)))
-            .app_data(actix_web::web::Data::from(Arc::clone(&self.listing_cache))),
+            .app_data(actix_web::web::Data::from(Arc::clone(&self.listing_cache)))
+            .app_data(actix_web::web::Data::from(Arc::clone(&self.watched))),
         );
     }
 }

@@ -209,3 +209,59 @@ async fn an_unknown_coin_cannot_be_watched() {
     }
     assert!(listed_ids(&app.page("/watchlist").await.1).is_empty());
 }
+
+/// Whether the listing at `url` marks `coin` as watched, for the signed-in `app.client`.
+async fn listing_marks(app: &TestApp, url: &str, coin: &str) -> bool {
+    let page = app
+        .client
+        .get(url)
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .expect("a body");
+    let row = page
+        .split("<tr")
+        .find(|row| row.contains(&format!("href=\"/coins/{coin}\"")))
+        .unwrap_or_else(|| panic!("{coin} is listed"));
+    row.contains("watched-mark")
+}
+
+#[actix_web::test]
+async fn a_watch_on_one_replica_shows_on_the_listing_of_another_at_once() {
+    // Each replica keeps the watched coins it has shown; a change made on another replica
+    // must reach it through the shared store's change counter, not after a delay.
+    let upstream = MockServer::start().await;
+    serve_markets(&upstream, three_coins()).await;
+    let db = std::sync::Arc::new(chassis::testing::TestDatabase::new("product"));
+    let common = chassis::testing::common_config();
+    let first = spawn_on(db.clone(), coingecko_env(&upstream), common.clone()).await;
+    let second = spawn_on(db, coingecko_env(&upstream), common).await;
+    first.snapshot_version(1).await;
+    second.snapshot_version(1).await;
+    first.sign_in(77, "dana").await;
+    // One browser: its cookie (for 127.0.0.1, any port) reaches both replicas.
+    let other = second.url("/");
+
+    assert!(!listing_marks(&first, &other, "bitcoin").await);
+    assert_eq!(watch(&first, "bitcoin").await.status(), 303);
+    assert!(
+        listing_marks(&first, &other, "bitcoin").await,
+        "the other replica shows the new mark"
+    );
+
+    let token = csrf_token(&first.page("/watchlist").await.1);
+    let res = first
+        .post_form(
+            "/coins/bitcoin/unwatch",
+            &[("csrf_token", &token), ("return_to", "/watchlist")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        !listing_marks(&first, &other, "bitcoin").await,
+        "and drops it as soon"
+    );
+    assert!(!listing_marks(&first, &first.url("/"), "bitcoin").await);
+}

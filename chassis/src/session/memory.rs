@@ -20,6 +20,7 @@ pub struct MemoryStore {
 struct Maps {
     sessions: HashMap<String, (String, Instant)>,
     index: HashMap<UserId, HashMap<String, String>>,
+    counters: HashMap<String, u64>,
 }
 
 impl MemoryStore {
@@ -115,5 +116,13 @@ impl MemoryStore {
                 maps.index.remove(&user);
             }
         }
+    }
+
+    pub fn counter(&self, name: &str) -> Option<u64> {
+        self.maps().counters.get(name).copied()
+    }
+
+    pub fn bump(&self, name: &str) {
+        *self.maps().counters.entry(name.to_owned()).or_default() += 1;
     }
 }

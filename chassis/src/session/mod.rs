@@ -30,8 +30,9 @@ pub fn cookie_name(secure: bool) -> &'static str {
     }
 }
 
-/// The session middleware over the shared store.
-pub fn middleware(config: &CommonConfig) -> SessionMiddleware<StoreAdapter> {
+/// The session middleware over the shared store, through `sessions` (a worker's own handle:
+/// see [`Sessions::per_worker`]).
+pub fn middleware(config: &CommonConfig, sessions: Sessions) -> SessionMiddleware<StoreAdapter> {
     let key = Key::from(config.session_key.bytes());
     // The cookie may live as long as a session can; the store's TTL (the idle lifetime,
     // renewed on every read) and the login time decide whether it still means anything.
@@ -39,7 +40,7 @@ pub fn middleware(config: &CommonConfig) -> SessionMiddleware<StoreAdapter> {
         config.session_absolute.as_secs().min(i64::MAX as u64) as i64,
     );
     let store = StoreAdapter {
-        sessions: config.sessions.clone(),
+        sessions,
         idle: config.session_idle,
     };
     SessionMiddleware::builder(store, key)

@@ -46,13 +46,17 @@ pub struct ActiveSession {
 }
 
 /// A handle on the store; cheap to clone, shared by the session middleware and the services.
+///
+/// Every handle made from one [`Sessions::valkey`] shares the store's health (the circuit
+/// breaker and availability). [`Sessions::per_worker`] gives a handle its own connection, so
+/// that the session middleware of each server worker talks to the store from its own thread.
 #[derive(Clone)]
 pub struct Sessions {
-    inner: Arc<Inner>,
+    backend: Arc<Backend>,
+    health: Arc<Health>,
 }
 
-struct Inner {
-    backend: Backend,
+struct Health {
     /// Millisecond timestamp of the last failure, 0 while healthy.
     failed_at_ms: AtomicI64,
     /// Whether the store answered its last call or probe.
@@ -60,13 +64,13 @@ struct Inner {
 }
 
 pub(crate) enum Backend {
-    Memory(MemoryStore),
-    Valkey(ValkeyStore),
+    Memory(Arc<MemoryStore>),
+    Valkey(Box<ValkeyStore>),
 }
 
 impl std::fmt::Debug for Sessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self.inner.backend {
+        f.write_str(match *self.backend {
             Backend::Memory(_) => "Sessions(in process)",
             Backend::Valkey(_) => "Sessions(valkey)",
         })
@@ -82,40 +86,56 @@ fn now_ms() -> i64 {
 impl Sessions {
     /// Sessions kept in this process: for `site` and tests, never for replicated services.
     pub fn in_process() -> Self {
-        Self::with_backend(Backend::Memory(MemoryStore::default()))
+        Self::with_backend(Backend::Memory(Arc::default()))
     }
 
     /// A store at `url` (`redis://host:port` or `rediss://…`). Nothing is connected yet:
     /// [`Sessions::check`] at start proves it is reachable. `namespace` prefixes every key.
     pub fn valkey(url: &str, namespace: &str) -> Result<Self, redis::RedisError> {
-        Ok(Self::with_backend(Backend::Valkey(ValkeyStore::new(
-            url, namespace,
-        )?)))
+        Ok(Self::with_backend(Backend::Valkey(Box::new(
+            ValkeyStore::new(url, namespace)?,
+        ))))
     }
 
     fn with_backend(backend: Backend) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                backend,
+            backend: Arc::new(backend),
+            health: Arc::new(Health {
                 failed_at_ms: AtomicI64::new(0),
                 available: AtomicBool::new(true),
             }),
         }
     }
 
+    /// A handle on the same store and health with a connection of its own, opened on first
+    /// use by the thread that uses it. Each server worker runs its own single-threaded
+    /// runtime: a shared connection is driven by the thread that opened it, so every session
+    /// read would cross threads twice (to the driver and back), at the cost of two wake-ups;
+    /// a worker's own connection is driven on the worker. Sessions in process are shared.
+    pub fn per_worker(&self) -> Self {
+        let backend = match &*self.backend {
+            Backend::Memory(memory) => Backend::Memory(memory.clone()),
+            Backend::Valkey(store) => Backend::Valkey(Box::new(store.with_own_connection())),
+        };
+        Self {
+            backend: Arc::new(backend),
+            health: self.health.clone(),
+        }
+    }
+
     /// Whether the store answered its last call. Pages say that signing in is unavailable
     /// when it did not; forms that need a session answer 503.
     pub fn is_available(&self) -> bool {
-        self.inner.available.load(Ordering::Relaxed)
+        self.health.available.load(Ordering::Relaxed)
     }
 
     pub fn is_in_process(&self) -> bool {
-        matches!(self.inner.backend, Backend::Memory(_))
+        matches!(*self.backend, Backend::Memory(_))
     }
 
     /// One round trip to the store, bypassing the circuit breaker (start-up and probes).
     pub async fn check(&self) -> Result<(), StoreError> {
-        let result = match &self.inner.backend {
+        let result = match &*self.backend {
             Backend::Memory(_) => Ok(()),
             Backend::Valkey(store) => store.ping().await,
         };
@@ -146,12 +166,12 @@ impl Sessions {
     fn record<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         match &result {
             Ok(_) => {
-                self.inner.failed_at_ms.store(0, Ordering::Relaxed);
-                self.inner.available.store(true, Ordering::Relaxed);
+                self.health.failed_at_ms.store(0, Ordering::Relaxed);
+                self.health.available.store(true, Ordering::Relaxed);
             }
             Err(StoreError::Unreachable(_)) => {
-                self.inner.failed_at_ms.store(now_ms(), Ordering::Relaxed);
-                self.inner.available.store(false, Ordering::Relaxed);
+                self.health.failed_at_ms.store(now_ms(), Ordering::Relaxed);
+                self.health.available.store(false, Ordering::Relaxed);
             }
             Err(_) => {}
         }
@@ -161,7 +181,7 @@ impl Sessions {
     /// The circuit breaker: right after a failure, calls fail at once instead of each waiting
     /// for the network.
     fn gate(&self) -> Result<(), StoreError> {
-        let failed_at = self.inner.failed_at_ms.load(Ordering::Relaxed);
+        let failed_at = self.health.failed_at_ms.load(Ordering::Relaxed);
         if failed_at != 0 && now_ms() - failed_at < RETRY_AFTER_FAILURE_MS {
             return Err(StoreError::CoolingDown);
         }
@@ -169,7 +189,7 @@ impl Sessions {
     }
 
     pub(crate) fn backend(&self) -> &Backend {
-        &self.inner.backend
+        &self.backend
     }
 
     /// Runs one store operation through the breaker and records its outcome.
@@ -178,7 +198,7 @@ impl Sessions {
         F: AsyncFnOnce(&Backend) -> Result<T, StoreError>,
     {
         self.gate()?;
-        let result = op(&self.inner.backend).await;
+        let result = op(&self.backend).await;
         self.record(result)
     }
 
@@ -286,6 +306,30 @@ impl Sessions {
         self.call(async |b| match b {
             Backend::Memory(m) => Ok(m.index(user)),
             Backend::Valkey(v) => v.index(user).await,
+        })
+        .await
+    }
+
+    /// A change counter kept beside the sessions and shared by every replica of every
+    /// service: a service bumps one when data behind an in-process cache of its own changes,
+    /// and reads it before trusting that cache (one round trip instead of a database query).
+    /// `None` until first bumped, or after the store lost it.
+    pub async fn counter(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        self.call(async |b| match b {
+            Backend::Memory(m) => Ok(m.counter(name)),
+            Backend::Valkey(v) => v.counter(name).await,
+        })
+        .await
+    }
+
+    /// Moves a change counter on (see [`Sessions::counter`]).
+    pub async fn bump(&self, name: &str) -> Result<(), StoreError> {
+        self.call(async |b| match b {
+            Backend::Memory(m) => {
+                m.bump(name);
+                Ok(())
+            }
+            Backend::Valkey(v) => v.bump(name).await,
         })
         .await
     }

@@ -4,7 +4,8 @@
 //!
 //! Keys, under the namespace: `s:<key>` holds a session's JSON with the idle lifetime as its
 //! TTL; `u:<user id>` is a hash from public session id to session key, for listing and
-//! ending a user's sessions; `events:account` is the stream of account events.
+//! ending a user's sessions; `c:<name>` is a change counter (see `Sessions::counter`);
+//! `events:account` is the stream of account events.
 
 use super::store::StoreError;
 use crate::ids::UserId;
@@ -14,6 +15,10 @@ use tokio::sync::OnceCell;
 
 /// A user's index outlives any one session; refreshed on every write.
 const INDEX_TTL_SECS: u64 = 31 * 86_400;
+
+/// A change counter lapses after a month without changes; readers treat a missing counter
+/// as a value of its own, and never trust a cache entry longer than a minute anyway.
+const COUNTER_TTL_SECS: u64 = 31 * 86_400;
 
 pub struct ValkeyStore {
     client: redis::Client,
@@ -28,6 +33,15 @@ impl ValkeyStore {
             connection: OnceCell::new(),
             namespace: namespace.to_owned(),
         })
+    }
+
+    /// The same store with a connection slot of its own (see `Sessions::per_worker`).
+    pub(crate) fn with_own_connection(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            connection: OnceCell::new(),
+            namespace: self.namespace.clone(),
+        }
     }
 
     /// The shared connection, opened on first use. Short timeouts: a request waits at most a
@@ -158,6 +172,31 @@ impl ValkeyStore {
             .cmd("HDEL")
             .arg(self.index_key(user))
             .arg(sids)
+            .ignore()
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(StoreError::Unreachable)
+    }
+
+    pub async fn counter(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        let mut conn = self.connection().await?;
+        redis::cmd("GET")
+            .arg(self.key(&format!("c:{name}")))
+            .query_async(&mut conn)
+            .await
+            .map_err(StoreError::Unreachable)
+    }
+
+    pub async fn bump(&self, name: &str) -> Result<(), StoreError> {
+        let mut conn = self.connection().await?;
+        let key = self.key(&format!("c:{name}"));
+        redis::pipe()
+            .cmd("INCR")
+            .arg(&key)
+            .ignore()
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(COUNTER_TTL_SECS)
             .ignore()
             .query_async::<()>(&mut conn)
             .await

@@ -9,14 +9,16 @@ use crate::feed::Feed;
 use crate::market::listing::{self, ListingQuery, PageSize, SortKey};
 use crate::market::{Coin, GlobalFigures, GlobalScope, Snapshot};
 use crate::routes::as_of::AsOf;
-use crate::store;
+use crate::watched::WatchedCoins;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chassis::AppError;
 use chassis::compression::Precompressed;
 use chassis::db::DbPool;
+use chassis::ids::UserId;
 use chassis::page::PageBuilder;
+use chassis::session::Sessions;
 use shared_ui::template_prelude::*;
 use std::borrow::Cow;
 
@@ -94,6 +96,8 @@ pub async fn listing_page(
     feed: web::Data<Feed>,
     cache: web::Data<ListingCache>,
     pool: web::Data<DbPool>,
+    watched: web::Data<WatchedCoins>,
+    sessions: web::Data<Sessions>,
 ) -> Result<HttpResponse, AppError> {
     let snapshot = feed.live().snapshot();
     let raw_query = req.query_string();
@@ -111,7 +115,8 @@ pub async fn listing_page(
     let rows = cache.rows(&snapshot)?;
     let mut ctx = page.context(title(&query), Nav::Coins);
     if let Some(identity) = page.identity() {
-        let marks = watchlist_marks(&pool, &snapshot, identity.user_id).await;
+        let user = UserId(identity.user_id);
+        let marks = watchlist_marks(&watched, &sessions, &pool, &snapshot, user).await;
         let name = identity.display_name.clone();
         let token = std::mem::take(&mut ctx.csrf_token);
         let shell = match &moment {
@@ -167,11 +172,14 @@ pub(crate) fn html(req: &HttpRequest, page: &Precompressed) -> HttpResponse {
 
 /// The viewer's watched coins as marks. The listing shows without them rather than fail
 /// when the database does not answer: prices come from memory and should stay up.
-async fn watchlist_marks(pool: &DbPool, snapshot: &Snapshot, user_id: i64) -> Marks {
-    match pool
-        .run(move |conn| store::watchlist::list(conn, user_id))
-        .await
-    {
+async fn watchlist_marks(
+    watched: &WatchedCoins,
+    sessions: &Sessions,
+    pool: &DbPool,
+    snapshot: &Snapshot,
+    user: UserId,
+) -> Marks {
+    match watched.of(user, sessions, pool).await {
         Ok(ids) => Marks::of(snapshot, &ids),
         Err(err) => {
             log::warn!("listing shown without watchlist marks: {err}");

@@ -6,12 +6,15 @@ use crate::copy::Copy;
 use crate::feed::Feed;
 use crate::market::CoinId;
 use crate::store;
+use crate::watched::WatchedCoins;
 use actix_session::SessionExt;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chassis::AppError;
 use chassis::db::DbPool;
 use chassis::identity::set_flash;
+use chassis::ids::UserId;
 use chassis::page::see_other;
+use chassis::session::Sessions;
 use shared_ui::FlashKind;
 
 pub async fn unwatch(
@@ -20,6 +23,8 @@ pub async fn unwatch(
     payload: web::Payload,
     feed: web::Data<Feed>,
     pool: web::Data<DbPool>,
+    watched: web::Data<WatchedCoins>,
+    sessions: web::Data<Sessions>,
 ) -> Result<HttpResponse, AppError> {
     let (identity, form) = match Submission::read(&req, payload).await? {
         Submission::SignedIn(identity, form) => (identity, form),
@@ -31,8 +36,10 @@ pub async fn unwatch(
         .snapshot()
         .coin(&id)
         .map_or_else(|| id.to_string(), |coin| coin.name.clone());
+    let user = UserId(identity.user_id);
     pool.run(move |conn| store::watchlist::remove(conn, identity.user_id, &id))
         .await?;
+    watched.changed(user, &sessions).await;
     set_flash(
         &req.get_session(),
         FlashKind::Success,

@@ -5,12 +5,15 @@ use crate::copy::Copy;
 use crate::feed::Feed;
 use crate::market::CoinId;
 use crate::store;
+use crate::watched::WatchedCoins;
 use actix_session::SessionExt;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chassis::AppError;
 use chassis::db::DbPool;
 use chassis::identity::set_flash;
+use chassis::ids::UserId;
 use chassis::page::see_other;
+use chassis::session::Sessions;
 use shared_ui::FlashKind;
 use shared_ui::format::now_unix;
 
@@ -20,6 +23,8 @@ pub async fn watch(
     payload: web::Payload,
     feed: web::Data<Feed>,
     pool: web::Data<DbPool>,
+    watched: web::Data<WatchedCoins>,
+    sessions: web::Data<Sessions>,
 ) -> Result<HttpResponse, AppError> {
     let (identity, form) = match Submission::read(&req, payload).await? {
         Submission::SignedIn(identity, form) => (identity, form),
@@ -33,8 +38,10 @@ pub async fn watch(
         .ok_or(AppError::NotFound)?
         .name
         .clone();
+    let user = UserId(identity.user_id);
     pool.run(move |conn| store::watchlist::add(conn, identity.user_id, &id, now_unix()))
         .await?;
+    watched.changed(user, &sessions).await;
     set_flash(
         &req.get_session(),
         FlashKind::Success,
