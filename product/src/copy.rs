@@ -71,6 +71,26 @@ pub enum Copy {
     Watched {
         name: String,
     },
+    /// Which currency a page's prices are in; `rate` (already formatted, `€0.9200`) is what a
+    /// dollar buys, absent for dollars.
+    PricesIn {
+        name: &'static str,
+        label: &'static str,
+        rate: Option<String>,
+    },
+    /// Prices are in `shown` because there is no rate yet for `asked`.
+    NoRatesYet {
+        asked: &'static str,
+        shown: &'static str,
+    },
+    /// `given` is what the address held, already quoted and shortened.
+    UnknownCurrency {
+        given: String,
+        shown: &'static str,
+    },
+    CurrencySaved {
+        label: &'static str,
+    },
     Unwatched {
         name: String,
     },

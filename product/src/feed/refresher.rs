@@ -5,6 +5,8 @@
 //!
 //! A failed refresh keeps the last good snapshot, records the error, and retries after a
 //! jittered exponential backoff that honours `Retry-After`.
+//!
+//! Exchange rates have a schedule of their own (see [`super::rates`]).
 
 use super::backoff::Backoff;
 use super::leadership::{Leadership, REFRESHER_LOCK_KEY};
@@ -53,6 +55,7 @@ impl Refresher {
         let mut failures: u32 = 0;
         let mut next_refresh_at: i64 = 0;
         let mut backfilled = false;
+        let mut rates_due_at: i64 = 0;
         loop {
             let leader = leadership.check().await;
             if leader != leading {
@@ -62,6 +65,7 @@ impl Refresher {
                     // restart or a new leader does not poll the upstream early.
                     self.follow().await;
                     next_refresh_at = self.next_after_last_success().await;
+                    rates_due_at = self.rates_due_at().await;
                 } else {
                     log::warn!("this instance no longer refreshes market data");
                 }
@@ -104,6 +108,10 @@ impl Refresher {
                         }
                     }
                 }
+                // Exchange rates: on their own schedule, after the market (see `rates`).
+                if now_unix() >= rates_due_at {
+                    rates_due_at = self.refresh_rates(now_unix()).await;
+                }
                 Duration::from_secs(
                     u64::try_from(next_refresh_at - now_unix())
                         .unwrap_or(0)
@@ -112,6 +120,7 @@ impl Refresher {
                 .min(self.interval.max(Duration::from_secs(1)))
             } else {
                 self.follow().await;
+                self.follow_rates().await;
                 follow_every
             };
             tokio::time::sleep(wait).await;
