@@ -366,7 +366,7 @@ mod tests {
 
     #[test]
     fn axis_labels_suit_the_range() {
-        assert_eq!(axis_time(T, ChartRange::Day, InCurrency::USD), "06:00");
+        assert_eq!(axis_time(T, ChartRange::Day), "06:00");
         assert_eq!(axis_time(T, ChartRange::Month), "24 Nov");
         assert_eq!(axis_time(T, ChartRange::Year), "Nov 2026");
     }

@@ -257,7 +257,7 @@ mod tests {
         ExchangeRates::new(0, [(Currency::Eur, 0.5), (Currency::Jpy, 150.0)])
     }
 
-    fn page(req: &HttpRequest, rates: Option<&ExchangeRates>) -> PageCurrency {
+    fn resolved(req: &HttpRequest, rates: Option<&ExchangeRates>) -> PageCurrency {
         PageCurrency::resolve(Asked::of(req), rates, false)
     }
 
@@ -266,7 +266,7 @@ mod tests {
         let req = TestRequest::with_uri("/?currency=EUR")
             .cookie(Cookie::new(COOKIE, "jpy"))
             .to_http_request();
-        let page = page(&req, Some(&rates()));
+        let page = resolved(&req, Some(&rates()));
         assert_eq!(page.cur.currency, Currency::Eur);
         assert_eq!(page.cur.per_usd, 0.5);
         assert!(page.remember);
@@ -278,18 +278,18 @@ mod tests {
         let req = TestRequest::with_uri("/?page=2")
             .cookie(Cookie::new(COOKIE, "jpy"))
             .to_http_request();
-        let page = page(&req, Some(&rates()));
+        let page = resolved(&req, Some(&rates()));
         assert_eq!(page.cur.currency, Currency::Jpy);
         assert!(!page.remember);
 
         let req = TestRequest::with_uri("/")
             .cookie(Cookie::new(COOKIE, "<script>"))
             .to_http_request();
-        let page = page(&req, Some(&rates()));
+        let page = resolved(&req, Some(&rates()));
         assert!(page.is_default());
 
         let req = TestRequest::with_uri("/?currency=doge").to_http_request();
-        let page = page(&req, Some(&rates()));
+        let page = resolved(&req, Some(&rates()));
         assert_eq!(page.cur.currency, Currency::Usd);
         assert_eq!(
             page.notice.as_deref(),
@@ -303,7 +303,7 @@ mod tests {
     #[test]
     fn without_rates_a_page_is_in_dollars_and_says_so() {
         let req = TestRequest::with_uri("/?currency=gbp").to_http_request();
-        let page = page(&req, Some(&rates()));
+        let page = resolved(&req, Some(&rates()));
         assert_eq!(page.cur, InCurrency::USD);
         assert_eq!(
             page.notice.as_deref(),
