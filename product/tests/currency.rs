@@ -177,12 +177,16 @@ async fn coin_page_figures_and_chart_are_in_the_chosen_currency() {
     }
     assert!(!html.contains("$64,231.50"));
     // The chart is drawn from stored dollar prices, converted: its labels are in euros.
-    if html.contains("chart-extremes") {
-        let extremes = &html[html.find("chart-extremes").expect("extremes")..];
-        let extremes = &extremes[..extremes.find("</dl>").expect("end")];
-        assert!(extremes.contains('€'), "{extremes}");
-        assert!(!extremes.contains('$'), "{extremes}");
-    }
+    let extremes = &html[html.find("chart-extremes").expect("a drawn chart")..];
+    let extremes = &extremes[..extremes.find("</dl>").expect("end")];
+    assert!(extremes.contains('€'), "{extremes}");
+    assert!(!extremes.contains('$'), "{extremes}");
+    let chart = svgs(&html)
+        .into_iter()
+        .find(|s| s.contains("class=\"chart "))
+        .expect("the chart");
+    assert!(chart.contains(">€"), "price labels in euros: {chart}");
+    assert!(!chart.contains(">$"), "{chart}");
 }
 
 #[actix_web::test]
