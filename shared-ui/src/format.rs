@@ -74,8 +74,11 @@ pub fn compact_money(value: impl MaybeNumber) -> String {
 const PRICE_DIGITS: i32 = 4;
 /// Significant digits of a compact amount (`$42.4B`).
 const COMPACT_DIGITS: i32 = 3;
-/// The most decimals an amount gets; anything smaller shows as "under" the smallest one.
+/// The most decimals an amount of money gets; anything smaller shows as "under" the smallest
+/// one.
 const MAX_DECIMALS: usize = 12;
+/// The same for bitcoin and ether, in which a cheap coin costs a billionth or less.
+const MAX_CRYPTO_DECIMALS: usize = 16;
 
 /// The rule for prices, one for every currency, so a column reads evenly: the same magnitude
 /// always gets the same number of digits.
@@ -85,7 +88,8 @@ const MAX_DECIMALS: usize = 12;
 /// - Amounts below one unit get four significant digits, trailing zeros kept (`$0.2580`
 ///   beside `$0.2578`, `$0.00007662`), down to twelve decimals (`<$0.000000000001` below).
 /// - Bitcoin and ether always get four significant digits, with the unit after the amount
-///   (`1.000 BTC`, `0.05123 BTC`, `1,235 ETH`), as a small amount of them is the usual case.
+///   (`1.000 BTC`, `0.05123 BTC`, `1,235 ETH`), as a small amount of them is the usual case,
+///   down to sixteen decimals.
 ///
 /// Thousands are separated by commas and decimals by a point, as the page's English reads.
 pub fn price_in(value: impl MaybeNumber, currency: Currency) -> String {
@@ -100,12 +104,17 @@ pub fn price_in(value: impl MaybeNumber, currency: Currency) -> String {
         } else {
             format!("{:.*}", currency.minor_decimals(), 0.0)
         }
-    } else if !currency.is_crypto() && significant(abs, PRICE_DIGITS).0 >= 1.0 {
+    } else if !currency.is_crypto() && significant(abs, PRICE_DIGITS, MAX_DECIMALS).0 >= 1.0 {
         group_thousands(&format!("{abs:.*}", currency.minor_decimals()))
     } else {
-        let (rounded, text) = significant(abs, PRICE_DIGITS);
+        let max_decimals = if currency.is_crypto() {
+            MAX_CRYPTO_DECIMALS
+        } else {
+            MAX_DECIMALS
+        };
+        let (rounded, text) = significant(abs, PRICE_DIGITS, max_decimals);
         if rounded == 0.0 {
-            let floor = format!("0.{}1", "0".repeat(MAX_DECIMALS - 1));
+            let floor = format!("0.{}1", "0".repeat(max_decimals - 1));
             return format!("{minus}<{}", with_sign(&floor, currency, ""));
         }
         group_thousands(&text)
@@ -258,28 +267,31 @@ fn compact_abs(abs: f64) -> String {
                 let (bigger, bigger_suffix) = UNITS[i - 1];
                 return format!(
                     "{}{bigger_suffix}",
-                    significant(abs / bigger, COMPACT_DIGITS).1
+                    significant(abs / bigger, COMPACT_DIGITS, MAX_DECIMALS).1
                 );
             }
             if *suffix == "T" && scaled >= 999.5 {
                 return format!("{}T", group_thousands(&format!("{scaled:.0}")));
             }
-            return format!("{}{suffix}", significant(scaled, COMPACT_DIGITS).1);
+            return format!(
+                "{}{suffix}",
+                significant(scaled, COMPACT_DIGITS, MAX_DECIMALS).1
+            );
         }
     }
-    significant(abs, COMPACT_DIGITS).1
+    significant(abs, COMPACT_DIGITS, MAX_DECIMALS).1
 }
 
 /// `abs` (positive) to `digits` significant digits, trailing zeros kept, with at most
-/// [`MAX_DECIMALS`] decimals: the rounded value and its text (`0.2580`, `12.3`, `1,000` is
+/// `max_decimals` decimals: the rounded value and its text (`0.2580`, `12.3`, `1,000` is
 /// `1000`). Rounding that carries into the next power of ten keeps the digit count
 /// (`0.99996` is `1.000`, not `1.0000`).
-fn significant(abs: f64, digits: i32) -> (f64, String) {
+fn significant(abs: f64, digits: i32, max_decimals: usize) -> (f64, String) {
     let mut magnitude = abs.log10().floor() as i32;
     if 10f64.powi(magnitude + 1) <= abs {
         magnitude += 1;
     }
-    let decimals = |m: i32| (digits - 1 - m).clamp(0, MAX_DECIMALS as i32) as usize;
+    let decimals = |m: i32| (digits - 1 - m).clamp(0, max_decimals as i32) as usize;
     let text = format!("{abs:.*}", decimals(magnitude));
     let rounded: f64 = text.parse().unwrap_or(abs);
     if rounded >= 10f64.powi(magnitude + 1) {
@@ -397,9 +409,18 @@ mod tests {
         );
         assert_eq!(price_in(0.0, Currency::Btc), format!("0{NBSP}BTC"));
         assert_eq!(price_in(3.412_55, Currency::Eth), format!("3.413{NBSP}ETH"));
+        // A meme coin in bitcoin: a thousandth of a cent is about 1.5e-10 BTC.
         assert_eq!(
-            price_in(1e-14, Currency::Eth),
-            format!("<0.000000000001{NBSP}ETH")
+            price_in(5.938e-10, Currency::Btc),
+            format!("0.0000000005938{NBSP}BTC")
+        );
+        assert_eq!(
+            price_in(1.197e-12, Currency::Btc),
+            format!("0.000000000001197{NBSP}BTC")
+        );
+        assert_eq!(
+            price_in(1e-18, Currency::Eth),
+            format!("<0.0000000000000001{NBSP}ETH")
         );
     }
 
