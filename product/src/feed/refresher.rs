@@ -73,6 +73,11 @@ impl Refresher {
                 self.set_status(|s| s.leader = leader);
             }
             let wait = if leader {
+                // Exchange rates: on their own schedule (see `rates`); first, because one call
+                // is quick, and a first market refresh also fills the history.
+                if now_unix() >= rates_due_at {
+                    rates_due_at = self.refresh_rates(now_unix()).await;
+                }
                 let now = now_unix();
                 if now >= next_refresh_at {
                     match self.refresh(now, &mut backfilled).await {
@@ -107,10 +112,6 @@ impl Refresher {
                                 .await;
                         }
                     }
-                }
-                // Exchange rates: on their own schedule, after the market (see `rates`).
-                if now_unix() >= rates_due_at {
-                    rates_due_at = self.refresh_rates(now_unix()).await;
                 }
                 Duration::from_secs(
                     u64::try_from(next_refresh_at - now_unix())
