@@ -126,6 +126,7 @@ impl PageBuilder {
             flash: identity::take_flash(&self.session),
             banners: self.banners.clone(),
             current_path: self.current_path.clone(),
+            currency: None,
         }
     }
 }

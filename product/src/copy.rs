@@ -6,10 +6,6 @@ use crate::market::listing::SortKey;
 use askama::Template;
 
 #[derive(Debug, Clone, PartialEq)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a Copy is built and rendered at once, never stored or moved in bulk"
-)]
 pub enum Copy {
     DemoBanner,
     NotLoadedBanner,
@@ -70,6 +66,26 @@ pub enum Copy {
     },
     Watched {
         name: String,
+    },
+    /// Which currency a page's prices are in; `rate` (already formatted, `€0.9200`) is what a
+    /// dollar buys, absent for dollars.
+    PricesIn {
+        name: &'static str,
+        label: &'static str,
+        rate: Option<String>,
+    },
+    /// Prices are in `shown` because there is no rate yet for `asked`.
+    NoRatesYet {
+        asked: &'static str,
+        shown: &'static str,
+    },
+    /// `given` is what the address held, already quoted and shortened.
+    UnknownCurrency {
+        given: String,
+        shown: &'static str,
+    },
+    CurrencySaved {
+        label: &'static str,
     },
     Unwatched {
         name: String,

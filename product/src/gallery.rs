@@ -9,10 +9,11 @@ use crate::market::{
 };
 use crate::routes::coin::get::{ChartView, CoinPage, WatchState};
 use crate::routes::listing::get::{ListingPage, title};
+use crate::routes::listing::rows::Marks;
 use crate::routes::watchlist::get::WatchlistPage;
 use crate::svg::price_chart::PriceChart;
 use shared_ui::gallery::{Sample, demo_banner, sample_context, stale_banner};
-use shared_ui::{Banner, Nav, PageContext};
+use shared_ui::{Banner, Currency, CurrencyChoice, InCurrency, Nav, PageContext};
 
 /// 2026-11-24 06:00 UTC: samples never depend on the clock.
 const NOW: i64 = 1_795_500_000;
@@ -21,7 +22,21 @@ const LONG_NAME: &str = "a_very_long_username_32_chars_xx";
 fn ctx(title: &str, nav: Nav, viewer: Option<&str>, banners: Vec<Banner>) -> PageContext {
     let mut ctx = sample_context(title, "", nav, viewer);
     ctx.banners = banners;
+    ctx.currency = Some(CurrencyChoice {
+        current: Currency::Usd,
+        action: "/".into(),
+        kept: Vec::new(),
+        can_save: viewer.is_some(),
+    });
     ctx
+}
+
+/// The demo's rates at the samples' moment, in `currency`.
+fn in_currency(currency: Currency) -> InCurrency {
+    Demo::new()
+        .rates_at(NOW)
+        .in_currency(currency)
+        .unwrap_or(InCurrency::USD)
 }
 
 fn snapshot(coins: Vec<Coin>) -> Snapshot {
@@ -58,9 +73,28 @@ fn listing(
     viewer: Option<&str>,
     banners: Vec<Banner>,
 ) -> Sample {
+    listing_in(id, label, snap, raw_query, viewer, banners, InCurrency::USD)
+}
+
+fn listing_in(
+    id: &str,
+    label: &str,
+    snap: &Snapshot,
+    raw_query: &str,
+    viewer: Option<&str>,
+    banners: Vec<Banner>,
+    cur: InCurrency,
+) -> Sample {
     let q = query(raw_query);
-    let ctx = ctx(&title(&q), Nav::Coins, viewer, banners);
-    Sample::new(id, label, &ListingPage::new(ctx, snap, q))
+    let mut ctx = ctx(&title(&q), Nav::Coins, viewer, banners);
+    if let Some(choice) = &mut ctx.currency {
+        choice.current = cur.currency;
+    }
+    Sample::new(
+        id,
+        label,
+        &ListingPage::new(ctx, snap, q, cur, &Marks::none()),
+    )
 }
 
 fn coin_page(
@@ -71,21 +105,41 @@ fn coin_page(
     watch: WatchState,
     range: ChartRange,
 ) -> Sample {
+    coin_page_in(id, label, coin, chart, watch, range, InCurrency::USD)
+}
+
+fn coin_page_in(
+    id: &str,
+    label: &str,
+    coin: &Coin,
+    chart: ChartView,
+    watch: WatchState,
+    range: ChartRange,
+    cur: InCurrency,
+) -> Sample {
     let viewer = match watch {
         WatchState::Anonymous { .. } => None,
         _ => Some("satoshi"),
     };
     let mut context = ctx(&coin.name, Nav::Coins, viewer, vec![demo_banner()]);
     context.current_path = format!("/coins/{}", coin.id);
+    if let Some(choice) = &mut context.currency {
+        choice.current = cur.currency;
+        choice.action = context.current_path.clone();
+    }
     Sample::new(
         id,
         label,
-        &CoinPage::new(context, coin.clone(), NOW, range, chart, watch),
+        &CoinPage::new(context, coin.clone(), cur, NOW, range, chart, watch),
     )
 }
 
 fn drawn(series: &Series, range: ChartRange, name: &str) -> ChartView {
-    match PriceChart::new(series, range) {
+    drawn_in(series, range, name, InCurrency::USD)
+}
+
+fn drawn_in(series: &Series, range: ChartRange, name: &str, cur: InCurrency) -> ChartView {
+    match PriceChart::new(series, range, cur) {
         Some(chart) => ChartView::Drawn {
             summary: chart.summary(name),
             chart: Box::new(chart),
@@ -185,6 +239,24 @@ pub fn samples() -> Vec<Sample> {
             None,
             vec![],
         ),
+        listing_in(
+            "listing-jpy",
+            "Listing: in Japanese yen",
+            &full,
+            "currency=jpy",
+            None,
+            vec![],
+            in_currency(Currency::Jpy),
+        ),
+        listing_in(
+            "listing-btc-extremes",
+            "Listing: in bitcoin, tiny price and huge numbers",
+            &edges,
+            "currency=btc",
+            None,
+            vec![],
+            in_currency(Currency::Btc),
+        ),
     ];
 
     let week = demo
@@ -278,6 +350,20 @@ pub fn samples() -> Vec<Sample> {
             anonymous_watch.clone(),
             ChartRange::Month,
         ),
+        coin_page_in(
+            "coin-eur",
+            "Coin page: in euros, 7-day chart",
+            &bitcoin,
+            drawn_in(
+                &week,
+                ChartRange::Week,
+                &bitcoin.name,
+                in_currency(Currency::Eur),
+            ),
+            WatchState::NotWatching,
+            ChartRange::Week,
+            in_currency(Currency::Eur),
+        ),
         coin_page(
             "coin-extremes",
             "Coin page: tiny price, huge supply, no maximum, long name",
@@ -299,7 +385,11 @@ pub fn samples() -> Vec<Sample> {
             Some("satoshi"),
             vec![demo_banner()],
         );
-        Sample::new(id, label, &WatchlistPage::new(ctx, &full, ids))
+        Sample::new(
+            id,
+            label,
+            &WatchlistPage::new(ctx, &full, ids, InCurrency::USD),
+        )
     };
     samples.extend([
         watchlist("watchlist-empty", "Watchlist: nothing watched yet", &[]),

@@ -40,6 +40,7 @@ pub struct ProductService {
     listing_cache: Arc<routes::listing::cache::ListingCache>,
     watched: Arc<watched::WatchedCoins>,
     bench_ceiling: bool,
+    cookies: routes::currency::CookiePolicy,
 }
 
 impl ProductService {
@@ -60,6 +61,9 @@ impl ProductService {
             listing_cache: Arc::default(),
             watched: Arc::default(),
             bench_ceiling: config.bench_ceiling,
+            cookies: routes::currency::CookiePolicy {
+                secure: config.common.cookie_secure,
+            },
         })
     }
 
@@ -82,7 +86,8 @@ pub async fn watchlist_size(
         .await
 }
 
-/// What product does when an account event arrives: a deleted account's watchlist goes.
+/// What product does when an account event arrives: a deleted account's watchlist and saved
+/// currency go.
 fn account_events(pool: DbPool) -> chassis::events::Handler {
     std::rc::Rc::new(move |event| {
         let pool = pool.clone();
@@ -90,7 +95,10 @@ fn account_events(pool: DbPool) -> chassis::events::Handler {
             match event {
                 chassis::events::AccountEvent::Deleted(user) => {
                     let removed = pool
-                        .run(move |conn| store::watchlist::forget_user(conn, user.0))
+                        .run(move |conn| {
+                            store::currency_preference::forget_user(conn, user.0)?;
+                            store::watchlist::forget_user(conn, user.0)
+                        })
                         .await
                         .map_err(|e| e.to_string())?;
                     log::info!(user_id = user.0, rows = removed; "watchlist of a deleted account removed");
@@ -117,6 +125,7 @@ impl Service for ProductService {
                 }
             })
             .app_data(actix_web::web::Data::new(Banners(banners)))
+            .app_data(actix_web::web::Data::new(self.cookies))
             .app_data(actix_web::web::Data::from(Arc::clone(&self.feed)))
             .app_data(actix_web::web::Data::from(Arc::clone(&self.listing_cache)))
             .app_data(actix_web::web::Data::from(Arc::clone(&self.watched))),

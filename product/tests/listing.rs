@@ -80,7 +80,7 @@ async fn a_visitor_sees_the_market_with_its_figures_and_the_time_of_the_prices()
         "$3,412.55",
         "Total market cap",
         "$2.41T",
-        "$91B",
+        "$91.0B",
         "56.2%",
         "17,250",
         "Prices as of",

@@ -151,6 +151,9 @@ async fn a_one_time_message_on_the_listing_is_shown_once() {
 async fn pages_do_not_rewrite_the_session_cookie_when_nothing_in_it_changed() {
     let (_upstream, app) = market().await;
     app.sign_in(4, "dave").await;
+    // The first page of a session looks up the account's saved currency once and keeps the
+    // answer in the session: that is one write, and the last.
+    assert_eq!(app.get("/").await.status(), 200);
     for path in ["/", "/", "/coins/bitcoin", "/watchlist"] {
         let res = app.get(path).await;
         assert_eq!(res.status(), 200, "{path}");

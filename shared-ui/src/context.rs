@@ -1,6 +1,7 @@
 //! What every page hands the shared layout: who is looking, where the assets are,
 //! and which messages and banners to show.
 
+use crate::currency::Currency;
 use serde::{Deserialize, Serialize};
 
 /// The signed-in person as the layout shows them. Filled from the session, never from a database.
@@ -71,6 +72,40 @@ pub struct Banner {
     pub message: String,
 }
 
+/// The header's currency selector, on pages that show prices.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CurrencyChoice {
+    /// The currency the page's prices are in.
+    pub current: Currency,
+    /// Where the selector's form goes: this page's path, without its query.
+    pub action: String,
+    /// This page's other query fields, carried as hidden inputs so that choosing a currency
+    /// keeps the page, sort and search.
+    pub kept: Vec<(String, String)>,
+    /// Whether to offer saving the currency to the account (a signed-in viewer).
+    pub can_save: bool,
+}
+
+/// One entry of the currency selector.
+pub struct CurrencyOption {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+impl CurrencyChoice {
+    pub fn options(&self) -> Vec<CurrencyOption> {
+        Currency::ALL
+            .into_iter()
+            .map(|c| CurrencyOption {
+                code: c.code(),
+                label: c.label(),
+                selected: c == self.current,
+            })
+            .collect()
+    }
+}
+
 /// Everything the base layout needs. Each page struct holds one as `ctx`.
 #[derive(Debug, Clone, Default)]
 pub struct PageContext {
@@ -87,6 +122,8 @@ pub struct PageContext {
     pub banners: Vec<Banner>,
     /// The path and query of this page, used as `next` for the login link.
     pub current_path: String,
+    /// The currency selector, on pages that show prices.
+    pub currency: Option<CurrencyChoice>,
 }
 
 impl PageContext {

@@ -48,6 +48,7 @@ pub fn sample_context(
         flash: None,
         banners: Vec::new(),
         current_path: "/".to_owned(),
+        currency: None,
     }
 }
 

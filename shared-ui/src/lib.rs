@@ -7,12 +7,14 @@
 
 pub mod assets;
 pub mod context;
+pub mod currency;
 pub mod error_page;
 pub mod filters;
 pub mod format;
 pub mod gallery;
 
-pub use context::{Banner, BannerKind, Flash, FlashKind, Nav, PageContext, Viewer};
+pub use context::{Banner, BannerKind, CurrencyChoice, Flash, FlashKind, Nav, PageContext, Viewer};
+pub use currency::{Currency, InCurrency};
 pub use error_page::{ErrorKind, ErrorPage};
 
 /// What a module that derives page templates imports: `use shared_ui::template_prelude::*;`.

@@ -1,9 +1,10 @@
 //! The snapshot pages read: held in memory and swapped whole, so a request never waits on a
-//! refresh and never sees half of one. Also the site-wide banners that describe it.
+//! refresh and never sees half of one. Also the exchange rates pages convert with, and the
+//! site-wide banners that describe the snapshot.
 
 use crate::copy::Copy;
-use crate::market::{Snapshot, SourceKind};
-use arc_swap::ArcSwap;
+use crate::market::{ExchangeRates, Snapshot, SourceKind};
+use arc_swap::{ArcSwap, ArcSwapOption};
 use chassis::page::BannerSource;
 use shared_ui::format::{now_unix, utc_datetime};
 use shared_ui::{Banner, BannerKind};
@@ -13,6 +14,8 @@ use tokio::sync::watch;
 
 pub struct LiveMarket {
     current: ArcSwap<Snapshot>,
+    /// `None` until the first rates are loaded or fetched: pages then show dollars.
+    rates: ArcSwapOption<ExchangeRates>,
     /// The source this process is configured with (the snapshot may still be another's).
     configured: SourceKind,
     stale_after: Duration,
@@ -24,6 +27,7 @@ impl LiveMarket {
         let (versions, _) = watch::channel(initial.version());
         Self {
             current: ArcSwap::from_pointee(initial),
+            rates: ArcSwapOption::empty(),
             configured,
             stale_after,
             versions,
@@ -49,6 +53,19 @@ impl LiveMarket {
         if previous.version() < version {
             self.versions.send_replace(version);
         }
+    }
+
+    /// The current exchange rates, if any have been loaded; cheap and lock-free.
+    pub fn rates(&self) -> Option<Arc<ExchangeRates>> {
+        self.rates.load_full()
+    }
+
+    /// Makes `rates` current unless newer ones already are.
+    pub fn publish_rates(&self, rates: Arc<ExchangeRates>) {
+        self.rates.rcu(|current| match current {
+            Some(current) if current.fetched_at > rates.fetched_at => Some(Arc::clone(current)),
+            _ => Some(Arc::clone(&rates)),
+        });
     }
 
     /// Follows the current version; for tests and caches that key on it.

@@ -1,5 +1,5 @@
-//! The market data feed: sources, the in-memory snapshot pages read, the refresher that keeps
-//! it current, and charts for longer ranges.
+//! The market data feed: sources, the in-memory snapshot and exchange rates pages read, the
+//! refresher that keeps them current, and charts for longer ranges.
 
 mod backoff;
 pub mod charts;
@@ -7,6 +7,7 @@ pub mod coingecko;
 pub mod demo;
 mod leadership;
 pub mod live;
+mod rates;
 mod refresher;
 mod source;
 
@@ -83,6 +84,16 @@ impl Feed {
         }
         let initial = stored.unwrap_or_else(|| Snapshot::empty(config.source));
         let live = Arc::new(LiveMarket::new(initial, config.source, config.stale_after));
+        let kind = source.kind();
+        match pool
+            .run(move |conn| crate::store::rates::load(conn, kind))
+            .await
+        {
+            Ok(Some(rates)) => live.publish_rates(Arc::new(rates)),
+            Ok(None) => {}
+            // Pages fall back to dollars until the refresher fetches them.
+            Err(err) => log::warn!("could not load the stored exchange rates: {err}"),
+        }
         let gate = Arc::new(UpstreamGate::default());
         let status = Arc::new(Mutex::new(FeedStatus::default()));
         let charts = Charts::new(pool.clone(), Arc::clone(&source), Arc::clone(&gate));

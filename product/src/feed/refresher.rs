@@ -5,6 +5,8 @@
 //!
 //! A failed refresh keeps the last good snapshot, records the error, and retries after a
 //! jittered exponential backoff that honours `Retry-After`.
+//!
+//! Exchange rates have a schedule of their own (see [`super::rates`]).
 
 use super::backoff::Backoff;
 use super::leadership::{Leadership, REFRESHER_LOCK_KEY};
@@ -53,6 +55,7 @@ impl Refresher {
         let mut failures: u32 = 0;
         let mut next_refresh_at: i64 = 0;
         let mut backfilled = false;
+        let mut rates_due_at: i64 = 0;
         loop {
             let leader = leadership.check().await;
             if leader != leading {
@@ -62,6 +65,7 @@ impl Refresher {
                     // restart or a new leader does not poll the upstream early.
                     self.follow().await;
                     next_refresh_at = self.next_after_last_success().await;
+                    rates_due_at = self.rates_due_at().await;
                 } else {
                     log::warn!("this instance no longer refreshes market data");
                 }
@@ -69,6 +73,11 @@ impl Refresher {
                 self.set_status(|s| s.leader = leader);
             }
             let wait = if leader {
+                // Exchange rates: on their own schedule (see `rates`); first, because one call
+                // is quick, and a first market refresh also fills the history.
+                if now_unix() >= rates_due_at {
+                    rates_due_at = self.refresh_rates(now_unix()).await;
+                }
                 let now = now_unix();
                 if now >= next_refresh_at {
                     match self.refresh(now, &mut backfilled).await {
@@ -112,6 +121,7 @@ impl Refresher {
                 .min(self.interval.max(Duration::from_secs(1)))
             } else {
                 self.follow().await;
+                self.follow_rates().await;
                 follow_every
             };
             tokio::time::sleep(wait).await;

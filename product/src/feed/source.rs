@@ -1,8 +1,10 @@
-//! Where market data comes from: a [`MarketSource`] answers for the whole market and for a
-//! coin's longer price history. Implementations: [`super::coingecko::CoinGecko`] and
-//! [`super::demo::Demo`].
+//! Where market data comes from: a [`MarketSource`] answers for the whole market, for the
+//! exchange rates, and for a coin's longer price history. Implementations:
+//! [`super::coingecko::CoinGecko`] and [`super::demo::Demo`].
 
-use crate::market::{ChartRange, CoinId, MarketData, PricePoint, Series, SourceKind};
+use crate::market::{
+    ChartRange, CoinId, ExchangeRates, MarketData, PricePoint, Series, SourceKind,
+};
 use futures_util::future::BoxFuture;
 use std::time::Duration;
 
@@ -11,6 +13,9 @@ pub trait MarketSource: Send + Sync + 'static {
 
     /// Every coin the source lists (up to 250), with 7-day sparklines and 1h/24h/7d changes.
     fn markets(&self) -> BoxFuture<'_, Result<MarketData, FetchError>>;
+
+    /// What a US dollar buys in every currency pages can show, in one call.
+    fn exchange_rates(&self) -> BoxFuture<'_, Result<ExchangeRates, FetchError>>;
 
     /// A coin's prices over `range`.
     fn market_chart<'a>(

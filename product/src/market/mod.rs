@@ -5,9 +5,11 @@ pub mod coin;
 pub mod coin_id;
 pub mod listing;
 pub mod price_history;
+pub mod rates;
 pub mod snapshot;
 
 pub use coin::{Coin, Extreme};
 pub use coin_id::CoinId;
 pub use price_history::{ChartRange, PricePoint, Series};
+pub use rates::ExchangeRates;
 pub use snapshot::{GlobalFigures, GlobalScope, MarketData, Snapshot, SourceKind};

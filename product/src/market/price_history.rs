@@ -110,6 +110,19 @@ impl Series {
         self.0.is_empty()
     }
 
+    /// Every price times `factor` (a dollar series in another currency); a point that would
+    /// not be a finite price is dropped.
+    pub fn scaled(&self, factor: f64) -> Self {
+        self.0
+            .iter()
+            .map(|p| PricePoint {
+                at: p.at,
+                price: p.price * factor,
+            })
+            .collect::<Vec<_>>()
+            .into()
+    }
+
     /// The points at or after `since`.
     pub fn since(&self, since: i64) -> Self {
         Self(self.0.iter().copied().filter(|p| p.at >= since).collect())

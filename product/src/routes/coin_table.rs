@@ -4,9 +4,13 @@
 use crate::market::Coin;
 use crate::svg::monogram::Monogram;
 use crate::svg::sparkline::Sparkline;
+use shared_ui::InCurrency;
 
 pub struct CoinRow<'a> {
     pub coin: &'a Coin,
+    /// The currency of the row's amounts. The sparkline is the same in every currency: it is
+    /// scaled to its own box.
+    pub cur: InCurrency,
     pub monogram: Monogram,
     pub sparkline: Option<Sparkline>,
     /// Marked as on the viewer's watchlist (the listing, for a signed-in viewer).
@@ -14,9 +18,10 @@ pub struct CoinRow<'a> {
 }
 
 impl<'a> CoinRow<'a> {
-    pub fn new(coin: &'a Coin) -> Self {
+    pub fn new(coin: &'a Coin, cur: InCurrency) -> Self {
         Self {
             coin,
+            cur,
             monogram: Monogram::new(coin.id.as_str(), &coin.symbol, &coin.name),
             sparkline: Sparkline::new(&coin.sparkline_7d),
             watched: false,

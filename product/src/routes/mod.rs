@@ -3,6 +3,7 @@
 mod as_of;
 pub(crate) mod coin;
 mod coin_table;
+pub(crate) mod currency;
 pub(crate) mod listing;
 pub(crate) mod watchlist;
 
@@ -16,5 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/coins/{id}/unwatch",
             web::post().to(watchlist::unwatch::unwatch),
         )
-        .route("/watchlist", web::get().to(watchlist::get::watchlist_page));
+        .route("/watchlist", web::get().to(watchlist::get::watchlist_page))
+        .route("/currency", web::post().to(currency::save::save));
 }

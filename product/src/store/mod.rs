@@ -1,9 +1,12 @@
-//! Product's database: the market snapshot, feed state, price history, the chart cache and
-//! watchlists. Every function here is blocking; callers run them through `DbPool::run`.
+//! Product's database: the market snapshot, feed state, price history, the chart cache,
+//! exchange rates, watchlists and users' saved currencies. Every function here is blocking;
+//! callers run them through `DbPool::run`.
 
 pub mod chart_cache;
+pub mod currency_preference;
 pub mod feed_state;
 pub mod history;
+pub mod rates;
 pub(crate) mod schema;
 pub mod snapshot;
 pub mod watchlist;

@@ -46,3 +46,20 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+
+diesel::table! {
+    exchange_rates (id) {
+        id -> Integer,
+        source -> Text,
+        payload -> Text,
+        fetched_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    currency_preferences (user_id) {
+        user_id -> BigInt,
+        currency -> Text,
+        updated_at -> BigInt,
+    }
+}

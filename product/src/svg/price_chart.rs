@@ -3,7 +3,8 @@
 
 use super::{coord, polyline};
 use crate::market::{ChartRange, PricePoint, Series};
-use shared_ui::format::{compact_money, money, signed_percent};
+use shared_ui::InCurrency;
+use shared_ui::format::{compact_in, price_in, signed_percent};
 use time::OffsetDateTime;
 
 const WIDTH: f64 = 720.0;
@@ -54,12 +55,15 @@ pub struct PriceChart {
     high_point: PricePoint,
     low_point: PricePoint,
     range: ChartRange,
+    cur: InCurrency,
 }
 
 impl PriceChart {
-    /// The chart of `series` over `range`; `None` when the series is empty. A single point
-    /// or an unchanging price is a level line in a band around that price.
-    pub fn new(series: &Series, range: ChartRange) -> Option<Self> {
+    /// The chart of `series` (in US dollars) over `range`, drawn and labelled in `cur`; `None`
+    /// when the series is empty. A single point or an unchanging price is a level line in a
+    /// band around that price.
+    pub fn new(series: &Series, range: ChartRange, cur: InCurrency) -> Option<Self> {
+        let series = series.scaled(cur.per_usd);
         let points = series.points();
         let (first, last) = (*points.first()?, *points.last()?);
         let (low_point, high_point) = series.extremes()?;
@@ -93,7 +97,7 @@ impl PriceChart {
             .into_iter()
             .map(|p| Tick {
                 at: coord(y(p)),
-                label: compact_money(p),
+                label: compact_in(p, cur.currency),
                 anchor: "end",
             })
             .collect();
@@ -118,7 +122,7 @@ impl PriceChart {
                 x(p.at)
             }),
             y: coord(y(p.price)),
-            price: money(p.price),
+            price: price_in(p.price, cur.currency),
             when: moment(p.at, range),
         };
         Some(Self {
@@ -139,6 +143,7 @@ impl PriceChart {
             high_point,
             low_point,
             range,
+            cur,
         })
     }
 
@@ -156,17 +161,17 @@ impl PriceChart {
         crate::copy::Copy::ChartSummary {
             name: coin_name.to_owned(),
             over: self.range.phrase(),
-            first: money(self.first.price),
-            last: money(self.last.price),
+            first: price_in(self.first.price, self.cur.currency),
+            last: price_in(self.last.price, self.cur.currency),
             direction: if self.change_percent().is_some() {
                 self.trend
             } else {
                 "flat"
             },
             change,
-            high: money(self.high_point.price),
+            high: price_in(self.high_point.price, self.cur.currency),
             high_at: moment(self.high_point.at, self.range),
-            low: money(self.low_point.price),
+            low: price_in(self.low_point.price, self.cur.currency),
             low_at: moment(self.low_point.at, self.range),
         }
         .text()
@@ -287,13 +292,17 @@ mod tests {
 
     #[test]
     fn an_empty_series_has_no_chart() {
-        assert_eq!(PriceChart::new(&Series::default(), ChartRange::Week), None);
+        assert_eq!(
+            PriceChart::new(&Series::default(), ChartRange::Week, InCurrency::USD),
+            None
+        );
     }
 
     #[test]
     fn a_single_point_or_flat_series_is_a_level_line_with_labelled_axes() {
         for prices in [vec![64_000.0], vec![1.0; 24], vec![0.0, 0.0]] {
-            let chart = PriceChart::new(&series(&prices), ChartRange::Day).expect("a chart");
+            let chart = PriceChart::new(&series(&prices), ChartRange::Day, InCurrency::USD)
+                .expect("a chart");
             let ys: Vec<f64> = numbers(&chart.line).chunks(2).map(|xy| xy[1]).collect();
             assert!(
                 ys.windows(2).all(|w| w[0] == w[1]),
@@ -316,7 +325,8 @@ mod tests {
         let prices: Vec<f64> = (0..200)
             .map(|i| 1e-5 + 1e-7 * (f64::from(i) / 7.0).sin())
             .collect();
-        let chart = PriceChart::new(&series(&prices), ChartRange::Week).expect("a chart");
+        let chart =
+            PriceChart::new(&series(&prices), ChartRange::Week, InCurrency::USD).expect("a chart");
         for (i, v) in numbers(&chart.area).into_iter().enumerate() {
             let limit = if i % 2 == 0 { WIDTH } else { HEIGHT };
             assert!((0.0..=limit).contains(&v), "{v} outside");
@@ -330,8 +340,12 @@ mod tests {
 
     #[test]
     fn the_summary_says_where_it_went_and_its_extremes() {
-        let chart = PriceChart::new(&series(&[100.0, 150.0, 80.0, 110.0]), ChartRange::Week)
-            .expect("a chart");
+        let chart = PriceChart::new(
+            &series(&[100.0, 150.0, 80.0, 110.0]),
+            ChartRange::Week,
+            InCurrency::USD,
+        )
+        .expect("a chart");
         assert_eq!(
             chart.summary("Bitcoin"),
             "Bitcoin over the last 7 days: from $100.00 to $110.00, up 10.00%. \

@@ -279,3 +279,35 @@ pub fn banners(html: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Serves `/exchange_rates` as CoinGecko does (every value per bitcoin): a bitcoin is
+/// $50,000, so a dollar buys 0.9 EUR, 0.8 GBP, 150 JPY, 0.00002 BTC and 0.0005 ETH.
+pub async fn serve_rates(upstream: &MockServer) {
+    let rate = |name: &str, unit: &str, value: f64, kind: &str| json!({"name": name, "unit": unit, "value": value, "type": kind});
+    let body = json!({"rates": {
+        "btc": rate("Bitcoin", "BTC", 1.0, "crypto"),
+        "eth": rate("Ether", "ETH", 25.0, "crypto"),
+        "usd": rate("US Dollar", "$", 50_000.0, "fiat"),
+        "eur": rate("Euro", "€", 45_000.0, "fiat"),
+        "gbp": rate("British Pound Sterling", "£", 40_000.0, "fiat"),
+        "jpy": rate("Japanese Yen", "¥", 7_500_000.0, "fiat"),
+        "xau": rate("Gold - Troy Ounce", "XAU", 19.5, "commodity")
+    }});
+    Mock::given(method("GET"))
+        .and(path("/api/v3/exchange_rates"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(upstream)
+        .await;
+}
+
+impl TestApp {
+    /// Waits until the service has exchange rates.
+    pub async fn rates_loaded(&self) {
+        let live = self.service.feed().live().clone();
+        eventually("exchange rates", || {
+            let loaded = live.rates().is_some();
+            async move { loaded }
+        })
+        .await;
+    }
+}

@@ -1,5 +1,6 @@
 //! The CoinGecko source over reqwest: `/coins/markets` (250 coins with 7-day sparklines and
-//! 1h/24h/7d changes), `/global`, and `/coins/{id}/market_chart` for longer ranges.
+//! 1h/24h/7d changes), `/global`, `/exchange_rates` (every currency in one call), and
+//! `/coins/{id}/market_chart` for longer ranges.
 //!
 //! Every request has a timeout and a cap on the body it will read; the API key travels in the
 //! plan's header, marked sensitive, and never in a URL or a log line.
@@ -8,7 +9,7 @@ pub mod parse;
 
 use crate::config::CoinGeckoConfig;
 use crate::feed::{FetchError, MarketSource};
-use crate::market::{ChartRange, CoinId, MarketData, Series, SourceKind};
+use crate::market::{ChartRange, CoinId, ExchangeRates, MarketData, Series, SourceKind};
 use futures_util::future::BoxFuture;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
@@ -176,6 +177,13 @@ impl MarketSource for CoinGecko {
                 ),
             }
             Ok(data)
+        })
+    }
+
+    fn exchange_rates(&self) -> BoxFuture<'_, Result<ExchangeRates, FetchError>> {
+        Box::pin(async move {
+            let body = self.get(self.url(&["exchange_rates"], &[])).await?;
+            parse::exchange_rates(&body, shared_ui::format::now_unix())
         })
     }
 

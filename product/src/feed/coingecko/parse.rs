@@ -6,10 +6,12 @@
 
 use crate::feed::FetchError;
 use crate::market::{
-    Coin, CoinId, Extreme, GlobalFigures, GlobalScope, MarketData, PricePoint, Series,
+    Coin, CoinId, ExchangeRates, Extreme, GlobalFigures, GlobalScope, MarketData, PricePoint,
+    Series,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use shared_ui::Currency;
 
 /// Longest name and symbol kept; upstream strings are not ours to trust.
 const MAX_NAME_CHARS: usize = 80;
@@ -105,6 +107,39 @@ pub fn global(body: &[u8]) -> Result<Option<GlobalFigures>, FetchError> {
         || figures.total_volume.is_some()
         || figures.btc_dominance.is_some();
     Ok(any.then_some(figures))
+}
+
+/// `/exchange_rates`: `{"rates": {"usd": {"value": 64000.0, …}, "eur": {…}, …}}`, every value
+/// per bitcoin. Turned into units per US dollar; a currency whose rate is missing or not a
+/// positive number is left out (pages in it fall back to dollars), but without the dollar's
+/// own rate nothing can be converted.
+pub fn exchange_rates(body: &[u8], fetched_at: i64) -> Result<ExchangeRates, FetchError> {
+    let value = json(body)?;
+    let Some(rates) = value.get("rates").filter(|r| r.is_object()) else {
+        return match value {
+            Value::Object(object) => Err(reported_error(&object, "exchange rates")),
+            other => Err(FetchError::Malformed(format!(
+                "expected exchange rates, got {}",
+                kind(&other)
+            ))),
+        };
+    };
+    let per_btc = |code: &str| {
+        rates
+            .get(code)
+            .and_then(|r| r.get("value"))
+            .and_then(number)
+            .filter(|v| v.is_finite() && *v > 0.0)
+    };
+    let usd = per_btc("usd").ok_or_else(|| {
+        FetchError::Malformed("the exchange rates have no usable US dollar rate".into())
+    })?;
+    Ok(ExchangeRates::new(
+        fetched_at,
+        Currency::ALL
+            .into_iter()
+            .filter_map(|currency| per_btc(currency.code()).map(|v| (currency, v / usd))),
+    ))
 }
 
 /// `/coins/{id}/market_chart`: `{"prices": [[milliseconds, price], …]}`.
@@ -356,6 +391,43 @@ mod tests {
 
     fn parse(list: Value) -> Result<MarketData, FetchError> {
         markets(list.to_string().as_bytes(), NOW)
+    }
+
+    #[test]
+    fn exchange_rates_are_turned_into_units_per_dollar() {
+        let body = serde_json::json!({"rates": {
+            "btc": {"name": "Bitcoin", "unit": "BTC", "value": 1.0, "type": "crypto"},
+            "eth": {"name": "Ether", "unit": "ETH", "value": 20.0, "type": "crypto"},
+            "usd": {"name": "US Dollar", "unit": "$", "value": 64000.0, "type": "fiat"},
+            "eur": {"name": "Euro", "unit": "€", "value": "5.888e4", "type": "fiat"},
+            "gbp": {"name": "British Pound Sterling", "unit": "£", "value": null, "type": "fiat"},
+            "jpy": {"name": "Japanese Yen", "unit": "¥", "value": 9600000, "type": "fiat"},
+            "xau": {"name": "Gold - Troy Ounce", "unit": "XAU", "value": 24.5, "type": "commodity"}
+        }});
+        let rates = exchange_rates(body.to_string().as_bytes(), NOW).expect("valid");
+        assert_eq!(rates.fetched_at, NOW);
+        assert_eq!(rates.per_usd(Currency::Btc), Some(1.0 / 64_000.0));
+        assert_eq!(rates.per_usd(Currency::Eth), Some(20.0 / 64_000.0));
+        assert_eq!(rates.per_usd(Currency::Eur), Some(0.92));
+        assert_eq!(rates.per_usd(Currency::Jpy), Some(150.0));
+        assert_eq!(rates.per_usd(Currency::Gbp), None);
+        assert_eq!(rates.per_usd(Currency::Usd), Some(1.0));
+    }
+
+    #[test]
+    fn exchange_rates_without_a_dollar_or_in_the_wrong_shape_are_refused() {
+        let no_usd = serde_json::json!({"rates": {"eur": {"value": 58880.0}}});
+        assert!(matches!(
+            exchange_rates(no_usd.to_string().as_bytes(), NOW),
+            Err(FetchError::Malformed(_))
+        ));
+        let error = serde_json::json!({"status": {"error_code": 429, "error_message": "You've exceeded the Rate Limit"}});
+        assert!(matches!(
+            exchange_rates(error.to_string().as_bytes(), NOW),
+            Err(FetchError::Reported(_))
+        ));
+        assert!(exchange_rates(b"[]", NOW).is_err());
+        assert!(exchange_rates(b"<html>", NOW).is_err());
     }
 
     #[test]

@@ -7,10 +7,11 @@ mod coins;
 
 use crate::feed::{FetchError, MarketSource};
 use crate::market::{
-    ChartRange, Coin, CoinId, Extreme, MarketData, PricePoint, Series, SourceKind,
+    ChartRange, Coin, CoinId, ExchangeRates, Extreme, MarketData, PricePoint, Series, SourceKind,
 };
 use coins::{COINS, DemoCoin};
 use futures_util::future::BoxFuture;
+use shared_ui::Currency;
 
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
@@ -44,6 +45,25 @@ impl Demo {
         MarketData::new(coins, None, now)
     }
 
+    /// The exchange rates at `now`: fixed for money, and for bitcoin and ether what the demo's
+    /// own Bitcoin and Ethereum cost then, so that a bitcoin is always worth 1 BTC.
+    pub fn rates_at(&self, now: i64) -> ExchangeRates {
+        let per_usd_of = |id: &str| {
+            COINS
+                .iter()
+                .find(|c| c.id == id)
+                .map(|coin| 1.0 / Model::new(coin).price(now))
+        };
+        let mut rates = vec![
+            (Currency::Eur, 0.92),
+            (Currency::Gbp, 0.79),
+            (Currency::Jpy, 150.0),
+        ];
+        rates.extend(per_usd_of("bitcoin").map(|rate| (Currency::Btc, rate)));
+        rates.extend(per_usd_of("ethereum").map(|rate| (Currency::Eth, rate)));
+        ExchangeRates::new(now, rates)
+    }
+
     /// A coin's prices over `range` ending at `now`.
     pub fn chart_at(&self, id: &CoinId, range: ChartRange, now: i64) -> Option<Series> {
         let model = Model::new(COINS.iter().find(|c| c.id == id.as_str())?);
@@ -75,6 +95,11 @@ impl MarketSource for Demo {
     fn markets(&self) -> BoxFuture<'_, Result<MarketData, FetchError>> {
         let data = self.market_at(shared_ui::format::now_unix());
         Box::pin(async move { Ok(data) })
+    }
+
+    fn exchange_rates(&self) -> BoxFuture<'_, Result<ExchangeRates, FetchError>> {
+        let rates = self.rates_at(shared_ui::format::now_unix());
+        Box::pin(async move { Ok(rates) })
     }
 
     fn market_chart<'a>(
@@ -270,6 +295,22 @@ mod tests {
             Demo::new().market_at(NOW).coins,
             Demo::new().market_at(NOW + 3600).coins
         );
+    }
+
+    #[test]
+    fn demo_rates_are_fixed_for_money_and_make_a_bitcoin_one_btc() {
+        let demo = Demo::new();
+        let rates = demo.rates_at(NOW);
+        assert_eq!(rates, demo.rates_at(NOW));
+        assert_eq!(rates.per_usd(Currency::Eur), Some(0.92));
+        assert_eq!(rates.per_usd(Currency::Gbp), Some(0.79));
+        assert_eq!(rates.per_usd(Currency::Jpy), Some(150.0));
+        let data = demo.market_at(NOW);
+        for (id, currency) in [("bitcoin", Currency::Btc), ("ethereum", Currency::Eth)] {
+            let price = coin(&data, id).price.expect("price");
+            let rate = rates.per_usd(currency).expect("a rate");
+            assert!((price * rate - 1.0).abs() < 1e-9, "{id}: {}", price * rate);
+        }
     }
 
     #[test]

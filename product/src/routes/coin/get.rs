@@ -6,6 +6,7 @@ use crate::feed::{ChartData, Feed};
 use crate::market::{ChartRange, Coin, CoinId};
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::Change;
+use crate::routes::currency::PageCurrency;
 use crate::store;
 use crate::svg::monogram::Monogram;
 use crate::svg::price_chart::PriceChart;
@@ -14,6 +15,7 @@ use askama::Template;
 use chassis::AppError;
 use chassis::db::DbPool;
 use chassis::page::{PageBuilder, render};
+use shared_ui::InCurrency;
 use shared_ui::format::percent;
 use shared_ui::template_prelude::*;
 
@@ -22,6 +24,9 @@ use shared_ui::template_prelude::*;
 pub(crate) struct CoinPage {
     ctx: PageContext,
     coin: Coin,
+    /// The currency of the page's amounts and chart, and the sentence that says which it is.
+    cur: InCurrency,
+    prices_in: String,
     monogram: Monogram,
     changes: [(&'static str, Change); 3],
     as_of: AsOf,
@@ -98,6 +103,7 @@ pub async fn coin_page(
     let coin = snapshot.coin(&id).ok_or(AppError::NotFound)?.clone();
 
     let identity = page.identity().cloned();
+    let currency = PageCurrency::of(&req, &feed, &pool, identity.as_ref().map(|i| i.user_id)).await;
     let watching = async {
         let identity = identity?;
         let id = coin.id.clone();
@@ -109,7 +115,7 @@ pub async fn coin_page(
     let (chart, watching) = futures_util::join!(feed.charts().chart(&coin, range, as_of), watching);
 
     let chart = match chart {
-        Ok(ChartData::Ready(series)) => match PriceChart::new(&series, range) {
+        Ok(ChartData::Ready(series)) => match PriceChart::new(&series, range, currency.cur) {
             Some(chart) => ChartView::Drawn {
                 summary: chart.summary(&coin.name),
                 chart: Box::new(chart),
@@ -122,10 +128,11 @@ pub async fn coin_page(
             ChartView::Unavailable
         }
     };
-    let ctx = match &watching {
+    let mut ctx = match &watching {
         Some(_) => page.form_context(coin.name.clone(), Nav::Coins),
         None => page.context(coin.name.clone(), Nav::Coins),
     };
+    currency.fill(&mut ctx, &req);
     let watch = match watching {
         None => WatchState::Anonymous {
             login_url: ctx.login_url(),
@@ -137,7 +144,10 @@ pub async fn coin_page(
             WatchState::Unknown
         }
     };
-    render(&CoinPage::new(ctx, coin, as_of, range, chart, watch))
+    let page = CoinPage::new(ctx, coin, currency.cur, as_of, range, chart, watch);
+    let mut response = render(&page)?;
+    currency.remember(&req, &mut response);
+    Ok(response)
 }
 
 impl CoinPage {
@@ -145,6 +155,7 @@ impl CoinPage {
     pub(crate) fn new(
         ctx: PageContext,
         coin: Coin,
+        cur: InCurrency,
         as_of: i64,
         range: ChartRange,
         chart: ChartView,
@@ -181,6 +192,8 @@ impl CoinPage {
         ];
         Self {
             ctx,
+            cur,
+            prices_in: crate::routes::currency::prices_in(cur),
             monogram: Monogram::new(coin.id.as_str(), &coin.symbol, &coin.name),
             changes: [
                 ("1h", Change::new(coin.change_1h)),

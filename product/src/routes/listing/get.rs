@@ -9,6 +9,7 @@ use crate::feed::Feed;
 use crate::market::listing::{self, ListingQuery, PageSize, SortKey};
 use crate::market::{Coin, GlobalFigures, GlobalScope, Snapshot};
 use crate::routes::as_of::AsOf;
+use crate::routes::currency::PageCurrency;
 use crate::watched::WatchedCoins;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -19,6 +20,7 @@ use chassis::db::DbPool;
 use chassis::ids::UserId;
 use chassis::page::PageBuilder;
 use chassis::session::Sessions;
+use shared_ui::InCurrency;
 use shared_ui::template_prelude::*;
 use std::borrow::Cow;
 
@@ -27,6 +29,9 @@ use std::borrow::Cow;
 pub(crate) struct ListingPage<'a> {
     ctx: PageContext,
     as_of: Option<AsOf>,
+    /// The currency of the page's amounts, and the sentence that says which it is.
+    cur: InCurrency,
+    prices_in: String,
     global: GlobalFigures,
     /// Each row's cells, rendered from `partials/coin_row.html`.
     rows: Vec<Cow<'a, str>>,
@@ -101,19 +106,39 @@ pub async fn listing_page(
 ) -> Result<HttpResponse, AppError> {
     let snapshot = feed.live().snapshot();
     let raw_query = req.query_string();
-    // Pages without a one-time message are the same for every anonymous visitor, and the
-    // same but for a name, a token and marks for every signed-in one (see `cache`).
-    let moment = (!page.has_flash())
+    let currency = PageCurrency::of(&req, &feed, &pool, page.identity().map(|i| i.user_id)).await;
+    // Pages in dollars without a one-time message are the same for every anonymous visitor,
+    // and the same but for a name, a token and marks for every signed-in one (see `cache`).
+    // Pages in other currencies are rendered each time: correct at any rate, and rarer.
+    let moment = (!page.has_flash() && currency.is_default())
         .then(|| Moment::new(&snapshot, page.banners(), shared_ui::format::now_unix()));
     let anonymous = page.identity().is_none();
     if let (Some(moment), true) = (&moment, anonymous)
         && let Some(kept) = cache.page(raw_query, snapshot.version(), moment)
     {
-        return Ok(html(&req, &kept));
+        let mut response = html(&req, &kept);
+        currency.remember(&req, &mut response);
+        return Ok(response);
     }
     let query = ListingQuery::parse(raw_query).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let rows = cache.rows(&snapshot)?;
     let mut ctx = page.context(title(&query), Nav::Coins);
+    currency.fill(&mut ctx, &req);
+    if moment.is_none() && !currency.is_default() {
+        let marks = match page.identity() {
+            Some(identity) => {
+                let user = UserId(identity.user_id);
+                watchlist_marks(&watched, &sessions, &pool, &snapshot, user).await
+            }
+            None => Marks::none(),
+        };
+        let listing = ListingPage::new(ctx, &snapshot, query, currency.cur, &marks);
+        let mut response = HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(listing.render()?);
+        currency.remember(&req, &mut response);
+        return Ok(response);
+    }
+    let rows = cache.rows(&snapshot)?;
     if let Some(identity) = page.identity() {
         let user = UserId(identity.user_id);
         let marks = watchlist_marks(&watched, &sessions, &pool, &snapshot, user).await;
@@ -140,9 +165,11 @@ pub async fn listing_page(
                 listing.render()?
             }
         };
-        return Ok(HttpResponse::Ok()
+        let mut response = HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(body));
+            .body(body);
+        currency.remember(&req, &mut response);
+        return Ok(response);
     }
     if moment.is_some() {
         // A kept page is served to others: it must hold no session's token.
@@ -152,15 +179,17 @@ pub async fn listing_page(
     let mut out = String::with_capacity(listing.estimated_len());
     listing.render_into(&mut out)?;
     let body = Bytes::from(out);
-    match moment {
+    let mut response = match moment {
         Some(moment) => {
             let kept = cache.keep_page(raw_query, snapshot.version(), moment, body);
-            Ok(html(&req, &kept))
+            html(&req, &kept)
         }
-        None => Ok(HttpResponse::Ok()
+        None => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(body)),
-    }
+            .body(body),
+    };
+    currency.remember(&req, &mut response);
+    Ok(response)
 }
 
 /// A kept page, in the encoding the client prefers.
@@ -200,12 +229,20 @@ pub(crate) fn title(query: &ListingQuery) -> String {
 }
 
 impl<'a> ListingPage<'a> {
-    /// The page for `query` over `snapshot`, every row rendered afresh and unmarked (the
-    /// gallery).
-    #[cfg_attr(not(feature = "gallery"), allow(dead_code))]
-    pub(crate) fn new(ctx: PageContext, snapshot: &'a Snapshot, query: ListingQuery) -> Self {
-        Self::build(ctx, snapshot, query, |coin| {
-            Cow::Owned(render_row(coin, false).unwrap_or_default())
+    /// The page for `query` over `snapshot` in `cur`, every row rendered afresh and marked
+    /// where `marks` says (pages in other currencies than dollars, and the gallery).
+    pub(crate) fn new(
+        ctx: PageContext,
+        snapshot: &'a Snapshot,
+        query: ListingQuery,
+        cur: InCurrency,
+        marks: &Marks,
+    ) -> Self {
+        Self::build(ctx, snapshot, query, cur, |coin| {
+            let watched = snapshot
+                .index_of(&coin.id)
+                .is_some_and(|i| marks.is_marked(i));
+            Cow::Owned(render_row(coin, watched, cur).unwrap_or_default())
         })
     }
 
@@ -218,11 +255,11 @@ impl<'a> ListingPage<'a> {
         rendered: &'a RenderedRows,
         marks: &Marks,
     ) -> Self {
-        Self::build(ctx, snapshot, query, |coin| {
+        Self::build(ctx, snapshot, query, InCurrency::USD, |coin| {
             let index = snapshot.index_of(&coin.id);
             match index.and_then(|i| rendered.get(i, marks.is_marked(i))) {
                 Some(cells) => Cow::Borrowed(cells),
-                None => Cow::Owned(render_row(coin, false).unwrap_or_default()),
+                None => Cow::Owned(render_row(coin, false, InCurrency::USD).unwrap_or_default()),
             }
         })
     }
@@ -235,14 +272,18 @@ impl<'a> ListingPage<'a> {
         query: ListingQuery,
         rendered: &'a RenderedRows,
     ) -> Self {
-        Self::build(ctx, snapshot, query, |coin| {
-            match snapshot.index_of(&coin.id) {
+        Self::build(
+            ctx,
+            snapshot,
+            query,
+            InCurrency::USD,
+            |coin| match snapshot.index_of(&coin.id) {
                 Some(index) if rendered.get(index, false).is_some() => {
                     Cow::Owned(shell::row_marker(index))
                 }
-                _ => Cow::Owned(render_row(coin, false).unwrap_or_default()),
-            }
-        })
+                _ => Cow::Owned(render_row(coin, false, InCurrency::USD).unwrap_or_default()),
+            },
+        )
     }
 
     /// About how long the page is, so that it renders into one allocation.
@@ -254,6 +295,7 @@ impl<'a> ListingPage<'a> {
         ctx: PageContext,
         snapshot: &'a Snapshot,
         query: ListingQuery,
+        cur: InCurrency,
         row: impl Fn(&'a Coin) -> Cow<'a, str>,
     ) -> Self {
         let selection = listing::select(snapshot, &query);
@@ -274,6 +316,8 @@ impl<'a> ListingPage<'a> {
         Self {
             ctx,
             as_of: snapshot.as_of().map(AsOf::new),
+            cur,
+            prices_in: crate::routes::currency::prices_in(cur),
             global: snapshot.global().clone(),
             rows: selection.coins.iter().map(|&c| row(c)).collect(),
             columns,

@@ -1,5 +1,5 @@
 pub(crate) mod cache;
 pub(crate) mod ceiling;
 pub mod get;
-mod rows;
+pub(crate) mod rows;
 mod shell;

@@ -7,6 +7,7 @@
 use crate::market::{Coin, CoinId, Snapshot};
 use crate::routes::coin_table::CoinRow;
 use askama::Template;
+use shared_ui::InCurrency;
 use shared_ui::template_prelude::*;
 
 /// The cells of one row (`partials/coin_row.html`).
@@ -16,14 +17,19 @@ struct RowCells<'a> {
     row: CoinRow<'a>,
 }
 
-/// The cells of `coin`'s row.
-pub(crate) fn render_row(coin: &Coin, watched: bool) -> Result<String, askama::Error> {
-    let mut row = CoinRow::new(coin);
+/// The cells of `coin`'s row, its amounts in `cur`.
+pub(crate) fn render_row(
+    coin: &Coin,
+    watched: bool,
+    cur: InCurrency,
+) -> Result<String, askama::Error> {
+    let mut row = CoinRow::new(coin, cur);
     row.watched = watched;
     RowCells { row }.render()
 }
 
-/// Every coin's row of one snapshot, in the snapshot's order.
+/// Every coin's row of one snapshot, in the snapshot's order, in US dollars (pages in other
+/// currencies render their rows each time).
 pub(crate) struct RenderedRows {
     version: u64,
     rows: Vec<RowForms>,
@@ -41,8 +47,8 @@ impl RenderedRows {
             .iter()
             .map(|coin| {
                 Ok(RowForms {
-                    plain: render_row(coin, false)?.into_boxed_str(),
-                    watched: render_row(coin, true)?.into_boxed_str(),
+                    plain: render_row(coin, false, InCurrency::USD)?.into_boxed_str(),
+                    watched: render_row(coin, true, InCurrency::USD)?.into_boxed_str(),
                 })
             })
             .collect::<Result<_, askama::Error>>()?;

@@ -6,12 +6,14 @@ use crate::feed::Feed;
 use crate::market::{CoinId, Snapshot};
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::CoinRow;
+use crate::routes::currency::PageCurrency;
 use crate::store;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chassis::AppError;
 use chassis::db::DbPool;
 use chassis::page::{PageBuilder, render, see_other};
+use shared_ui::InCurrency;
 use shared_ui::context::login_url_for;
 use shared_ui::template_prelude::*;
 use std::collections::HashSet;
@@ -21,12 +23,15 @@ use std::collections::HashSet;
 pub(crate) struct WatchlistPage<'a> {
     ctx: PageContext,
     as_of: Option<AsOf>,
+    /// The sentence that says which currency the page is in (the rows carry the currency).
+    prices_in: String,
     rows: Vec<CoinRow<'a>>,
     /// Watched coins that are not in the current listing.
     unlisted: Vec<CoinId>,
 }
 
 pub async fn watchlist_page(
+    req: HttpRequest,
     page: PageBuilder,
     feed: web::Data<Feed>,
     pool: web::Data<DbPool>,
@@ -38,23 +43,33 @@ pub async fn watchlist_page(
         .run(move |conn| store::watchlist::list(conn, identity.user_id))
         .await?;
     let snapshot = feed.live().snapshot();
-    let ctx = page.form_context(Copy::WatchlistTitle.text(), Nav::Watchlist);
-    render(&WatchlistPage::new(ctx, &snapshot, &ids))
+    let currency = PageCurrency::of(&req, &feed, &pool, Some(identity.user_id)).await;
+    let mut ctx = page.form_context(Copy::WatchlistTitle.text(), Nav::Watchlist);
+    currency.fill(&mut ctx, &req);
+    let mut response = render(&WatchlistPage::new(ctx, &snapshot, &ids, currency.cur))?;
+    currency.remember(&req, &mut response);
+    Ok(response)
 }
 
 impl<'a> WatchlistPage<'a> {
     /// The page for the watched `ids`; the handler and the gallery both build it here.
-    pub(crate) fn new(ctx: PageContext, snapshot: &'a Snapshot, ids: &[CoinId]) -> Self {
+    pub(crate) fn new(
+        ctx: PageContext,
+        snapshot: &'a Snapshot,
+        ids: &[CoinId],
+        cur: InCurrency,
+    ) -> Self {
         let watched: HashSet<&CoinId> = ids.iter().collect();
         Self {
             ctx,
             as_of: snapshot.as_of().map(AsOf::new),
+            prices_in: crate::routes::currency::prices_in(cur),
             // In the listing's order, so the rank column reads top to bottom.
             rows: snapshot
                 .coins()
                 .iter()
                 .filter(|coin| watched.contains(&coin.id))
-                .map(CoinRow::new)
+                .map(|coin| CoinRow::new(coin, cur))
                 .collect(),
             unlisted: ids
                 .iter()

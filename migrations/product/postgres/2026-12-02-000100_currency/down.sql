@@ -1,0 +1,2 @@
+DROP TABLE currency_preferences;
+DROP TABLE exchange_rates;
