@@ -1,9 +1,14 @@
-//! Product's database: the market snapshot, feed state, price history, the chart cache and
-//! watchlists. Every function here is blocking; callers run them through `DbPool::run`.
+//! Product's database: the market snapshot, feed state, price history, the chart cache,
+//! watchlists, the coin list, long-tail coins, and the call count and schedule. Every
+//! function here is blocking; callers run them through `DbPool::run`.
 
+pub mod api_calls;
 pub mod chart_cache;
+pub mod coin_list;
 pub mod feed_state;
 pub mod history;
+pub mod long_tail;
+pub mod refresh_log;
 pub(crate) mod schema;
 pub mod snapshot;
 pub mod watchlist;

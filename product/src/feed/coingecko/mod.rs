@@ -1,5 +1,6 @@
-//! The CoinGecko source over reqwest: `/coins/markets` (250 coins with 7-day sparklines and
-//! 1h/24h/7d changes), `/global`, and `/coins/{id}/market_chart` for longer ranges.
+//! The CoinGecko source over reqwest: `/coins/markets` (pages of 250 coins with 7-day
+//! sparklines and 1h/24h/7d changes, or given ids), `/global`, `/coins/list`, and
+//! `/coins/{id}/market_chart` for longer ranges. One method, one call.
 //!
 //! Every request has a timeout and a cap on the body it will read; the API key travels in the
 //! plan's header, marked sensitive, and never in a URL or a log line.
@@ -8,7 +9,9 @@ pub mod parse;
 
 use crate::config::CoinGeckoConfig;
 use crate::feed::{FetchError, MarketSource};
-use crate::market::{ChartRange, CoinId, MarketData, Series, SourceKind};
+use crate::market::{
+    ChartRange, Coin, CoinId, GlobalFigures, ListedCoin, MarketData, Series, SourceKind,
+};
 use futures_util::future::BoxFuture;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
@@ -17,7 +20,8 @@ use std::time::Duration;
 /// The whole request, connection to last byte.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// 250 coins with sparklines are about a megabyte; anything far larger is not CoinGecko.
+/// 250 coins with sparklines are about a megabyte, and the coin list about two; anything far
+/// larger is not CoinGecko.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// Coins per `/coins/markets` page (the API's maximum).
 pub const PER_PAGE: u32 = 250;
@@ -148,34 +152,66 @@ impl MarketSource for CoinGecko {
         SourceKind::CoinGecko
     }
 
-    fn markets(&self) -> BoxFuture<'_, Result<MarketData, FetchError>> {
+    fn markets_page(
+        &self,
+        page: u32,
+        per_page: u32,
+    ) -> BoxFuture<'_, Result<MarketData, FetchError>> {
         Box::pin(async move {
-            let per_page = PER_PAGE.to_string();
+            let per_page = per_page.clamp(1, PER_PAGE).to_string();
+            let page = page.max(1).to_string();
             let url = self.url(
                 &["coins", "markets"],
                 &[
                     ("vs_currency", "usd"),
                     ("order", "market_cap_desc"),
                     ("per_page", &per_page),
-                    ("page", "1"),
+                    ("page", &page),
                     ("sparkline", "true"),
                     ("price_change_percentage", "1h,24h,7d"),
                 ],
             );
             let body = self.get(url).await?;
-            let mut data = parse::markets(&body, shared_ui::format::now_unix())?;
-            // The global figures are a nicety: without them the overview sums the listed coins.
-            match self
-                .get(self.url(&["global"], &[]))
-                .await
-                .and_then(|body| parse::global(&body))
-            {
-                Ok(global) => data.global = global,
-                Err(err) => log::warn!(
-                    "global market figures unavailable; summing the listed coins instead: {err}"
-                ),
+            parse::markets(&body, shared_ui::format::now_unix())
+        })
+    }
+
+    fn global(&self) -> BoxFuture<'_, Result<Option<GlobalFigures>, FetchError>> {
+        Box::pin(async move {
+            let body = self.get(self.url(&["global"], &[])).await?;
+            parse::global(&body)
+        })
+    }
+
+    fn coin_list(&self) -> BoxFuture<'_, Result<Vec<ListedCoin>, FetchError>> {
+        Box::pin(async move {
+            let body = self.get(self.url(&["coins", "list"], &[])).await?;
+            parse::coin_list(&body)
+        })
+    }
+
+    fn coins<'a>(&'a self, ids: &'a [CoinId]) -> BoxFuture<'a, Result<Vec<Coin>, FetchError>> {
+        Box::pin(async move {
+            let joined = ids
+                .iter()
+                .take(PER_PAGE as usize)
+                .map(CoinId::as_str)
+                .collect::<Vec<_>>()
+                .join(",");
+            let url = self.url(
+                &["coins", "markets"],
+                &[
+                    ("vs_currency", "usd"),
+                    ("ids", &joined),
+                    ("sparkline", "true"),
+                    ("price_change_percentage", "1h,24h,7d"),
+                ],
+            );
+            let body = self.get(url).await?;
+            if body.iter().filter(|b| !b.is_ascii_whitespace()).eq(b"[]".iter()) {
+                return Ok(Vec::new());
             }
-            Ok(data)
+            Ok(parse::markets(&body, shared_ui::format::now_unix())?.coins)
         })
     }
 

@@ -6,7 +6,8 @@
 
 use crate::feed::FetchError;
 use crate::market::{
-    Coin, CoinId, Extreme, GlobalFigures, GlobalScope, MarketData, PricePoint, Series,
+    Coin, CoinId, Extreme, GlobalFigures, GlobalScope, ListedCoin, MarketData, PricePoint,
+    Series,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -105,6 +106,40 @@ pub fn global(body: &[u8]) -> Result<Option<GlobalFigures>, FetchError> {
         || figures.total_volume.is_some()
         || figures.btc_dominance.is_some();
     Ok(any.then_some(figures))
+}
+
+/// `/coins/list`: every coin's id, symbol and name. Entries that do not read (an id outside
+/// the narrow alphabet, a missing name) are skipped; most of them unreadable is an error.
+pub fn coin_list(body: &[u8]) -> Result<Vec<ListedCoin>, FetchError> {
+    let entries = match json(body)? {
+        Value::Array(entries) => entries,
+        Value::Object(object) => return Err(reported_error(&object, "the coin list")),
+        other => {
+            return Err(FetchError::Malformed(format!(
+                "expected the coin list, got {}",
+                kind(&other)
+            )));
+        }
+    };
+    let listed = entries.len();
+    let coins: Vec<ListedCoin> = entries
+        .iter()
+        .filter_map(|entry| {
+            let text = |field: &str| entry.get(field).and_then(Value::as_str);
+            Some(ListedCoin {
+                id: CoinId::parse(text("id")?.trim()).ok()?,
+                symbol: clean_text(text("symbol")?, MAX_SYMBOL_CHARS)?,
+                name: clean_text(text("name")?, MAX_NAME_CHARS)?,
+            })
+        })
+        .collect();
+    if coins.len() * 2 < listed || coins.is_empty() {
+        return Err(FetchError::Malformed(format!(
+            "only {} of {listed} entries of the coin list could be read",
+            coins.len()
+        )));
+    }
+    Ok(coins)
 }
 
 /// `/coins/{id}/market_chart`: `{"prices": [[milliseconds, price], …]}`.
@@ -317,6 +352,7 @@ fn coin(entry: Value) -> Result<Coin, String> {
         all_time_low: extreme(raw.atl, raw.atl_date, raw.atl_change_percentage),
         last_updated: raw.last_updated,
         sparkline_7d: raw.sparkline_in_7d,
+        kept_from: None,
     })
 }
 

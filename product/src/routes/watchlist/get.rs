@@ -3,7 +3,7 @@
 
 use crate::copy::Copy;
 use crate::feed::Feed;
-use crate::market::{CoinId, Snapshot};
+use crate::market::{CoinDirectory, CoinId, ListedCoin, Snapshot};
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::CoinRow;
 use crate::store;
@@ -22,7 +22,9 @@ pub(crate) struct WatchlistPage<'a> {
     ctx: PageContext,
     as_of: Option<AsOf>,
     rows: Vec<CoinRow<'a>>,
-    /// Watched coins that are not in the current listing.
+    /// Watched coins outside the ranked set that the coin list has: each has its own page.
+    outside_top: Vec<ListedCoin>,
+    /// Watched coins the provider no longer lists at all.
     unlisted: Vec<CoinId>,
 }
 
@@ -39,7 +41,7 @@ pub async fn watchlist_page(
         .await?;
     let snapshot = feed.live().snapshot();
     let ctx = page.form_context(Copy::WatchlistTitle.text(), Nav::Watchlist);
-    render(&WatchlistPage::new(ctx, &snapshot, &ids))
+    render(&WatchlistPage::new(ctx, &snapshot, &ids).with_directory(&feed.directory()))
 }
 
 impl<'a> WatchlistPage<'a> {
@@ -61,6 +63,20 @@ impl<'a> WatchlistPage<'a> {
                 .filter(|id| snapshot.coin(id).is_none())
                 .cloned()
                 .collect(),
+            outside_top: Vec::new(),
         }
+    }
+
+    /// Moves the unlisted coins that the coin list has to the coins outside the ranked set.
+    pub(crate) fn with_directory(mut self, directory: &CoinDirectory) -> Self {
+        let (outside, gone): (Vec<CoinId>, Vec<CoinId>) = std::mem::take(&mut self.unlisted)
+            .into_iter()
+            .partition(|id| directory.contains(id));
+        self.outside_top = outside
+            .iter()
+            .filter_map(|id| directory.get(id).cloned())
+            .collect();
+        self.unlisted = gone;
+        self
     }
 }
