@@ -92,7 +92,8 @@ impl Schedule {
         after_gap.max(self.paused_until).max(refilled)
     }
 
-    /// The call to make at `now`, if one is due and allowed: the most important due kind.
+    /// The call to make at `now`, if one is due and allowed: the one due longest, the most
+    /// important among equals (so a slow upstream cannot starve the rarer calls).
     pub fn due_now(&self, now: i64) -> Option<RefreshKind> {
         if now < self.allowed_from(now) {
             return None;
@@ -100,7 +101,13 @@ impl Schedule {
         self.plan
             .kinds()
             .into_iter()
-            .find(|kind| self.due.get(kind).is_some_and(|at| *at <= now))
+            .enumerate()
+            .filter_map(|(order, kind)| {
+                let at = *self.due.get(&kind)?;
+                (at <= now).then_some((at, order, kind))
+            })
+            .min()
+            .map(|(_, _, kind)| kind)
     }
 
     /// When to look again (after `now`).
