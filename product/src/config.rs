@@ -490,6 +490,59 @@ mod tests {
     }
 
     #[test]
+    fn the_budget_comes_from_the_plan_and_either_variable_overrides_it() {
+        let demo = market(&[("MARKET_SOURCE", "coingecko")]).expect("valid");
+        assert_eq!(demo.budget, CallBudget::DEMO);
+        let pro = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("COINGECKO_API_PLAN", "pro"),
+            ("COINGECKO_API_KEY", "k"),
+        ])
+        .expect("valid");
+        assert_eq!(pro.budget, CallBudget::SMALLEST_PAID);
+        let custom = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("COINGECKO_API_PLAN", "pro"),
+            ("COINGECKO_API_KEY", "k"),
+            ("COINGECKO_MONTHLY_CALLS", "500000"),
+        ])
+        .expect("valid");
+        assert_eq!(custom.budget.monthly_calls, 500_000);
+        assert_eq!(custom.budget.per_minute, 250);
+        let minute = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("COINGECKO_CALLS_PER_MINUTE", "10"),
+        ])
+        .expect("valid");
+        assert_eq!(minute.budget.monthly_calls, 10_000);
+        assert_eq!(minute.budget.per_minute, 10);
+    }
+
+    #[test]
+    fn a_requested_interval_the_budget_cannot_afford_is_lengthened_not_refused() {
+        let cfg = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("MARKET_REFRESH_SECS", "120"),
+        ])
+        .expect("valid");
+        let plan = cfg.plan();
+        assert_eq!(plan.lengthened_from, Some(Duration::from_secs(120)));
+        assert!(plan.top_interval > Duration::from_secs(120));
+        assert!(cfg.stale_after >= plan.top_interval);
+        for (var, value) in [
+            ("COINGECKO_MONTHLY_CALLS", "500"),
+            ("COINGECKO_MONTHLY_CALLS", "lots"),
+            ("COINGECKO_CALLS_PER_MINUTE", "0"),
+            ("MARKET_TOP_COINS", "0"),
+            ("MARKET_TOP_COINS", "10000"),
+        ] {
+            let err = market(&[("MARKET_SOURCE", "coingecko"), (var, value)])
+                .expect_err(&format!("{var}={value} was accepted"));
+            assert_eq!(err.var, var, "{err}");
+        }
+    }
+
+    #[test]
     fn a_stand_in_upstream_on_this_machine_may_be_polled_every_second() {
         let cfg = market(&[
             ("MARKET_SOURCE", "coingecko"),

@@ -37,7 +37,11 @@ fn names(n: u32) -> (String, String, String) {
         7 => ("zebra-chain".into(), "zbc".into(), "Zebra Chain".into()),
         5_000 => ("zebra-tail".into(), "zbt".into(), "Zebra Tail".into()),
         n if n <= RANKED => (format!("coin-{n}"), format!("c{n}"), format!("Coin {n}")),
-        n => (format!("tail-{n}"), format!("t{n}"), format!("Tailcoin {n}")),
+        n => (
+            format!("tail-{n}"),
+            format!("t{n}"),
+            format!("Tailcoin {n}"),
+        ),
     }
 }
 
@@ -56,13 +60,18 @@ impl Respond for Markets {
             let by_id: Vec<Value> = ids
                 .split(',')
                 .filter_map(|id| {
-                    (1..=LISTED).find(|n| names(*n).0 == id).map(|n| coin_at(n, 0))
+                    (1..=LISTED)
+                        .find(|n| names(*n).0 == id)
+                        .map(|n| coin_at(n, 0))
                 })
                 .collect();
             return ResponseTemplate::new(200).set_body_json(by_id);
         }
         let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-        let per_page: u32 = query.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(100);
+        let per_page: u32 = query
+            .get("per_page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(100);
         if page == self.failing_page.load(Ordering::SeqCst) {
             return ResponseTemplate::new(500);
         }
@@ -170,10 +179,16 @@ async fn every_ranked_coin_to_rank_1000_is_reachable_by_paging_and_sorting() {
     assert_eq!(ids.len(), 100);
     assert_eq!(ids.first().map(String::as_str), Some("coin-901"));
     assert_eq!(ids.last().map(String::as_str), Some("coin-1000"));
-    assert!(html.contains("aria-current=\"page\">10<"), "the last page is 10");
+    assert!(
+        html.contains("aria-current=\"page\">10<"),
+        "the last page is 10"
+    );
 
     let (_, html) = app.page("/?sort=rank&dir=desc").await;
-    assert_eq!(listed_ids(&html).first().map(String::as_str), Some("coin-1000"));
+    assert_eq!(
+        listed_ids(&html).first().map(String::as_str),
+        Some("coin-1000")
+    );
     let (_, html) = app.page("/?sort=price&dir=asc").await;
     assert_eq!(
         listed_ids(&html).first().map(String::as_str),
@@ -195,9 +210,15 @@ async fn every_ranked_coin_to_rank_1000_is_reachable_by_paging_and_sorting() {
         })
         .collect();
     for page in ["1", "2", "3", "4"] {
-        assert!(pages.iter().any(|p| p == page), "page {page} was never asked for");
+        assert!(
+            pages.iter().any(|p| p == page),
+            "page {page} was never asked for"
+        );
     }
-    assert!(!pages.iter().any(|p| p == "5"), "nothing past rank 1,000 is polled");
+    assert!(
+        !pages.iter().any(|p| p == "5"),
+        "nothing past rank 1,000 is polled"
+    );
 }
 
 #[actix_web::test]
@@ -207,15 +228,19 @@ async fn a_failing_page_keeps_its_rows_with_their_own_time_while_the_others_stay
     filled(&app).await;
     stand_in.markets.failing_page.store(3, Ordering::SeqCst);
     let fresh_before = stand_in.markets.page_one_answers.load(Ordering::SeqCst);
-    eventually("the failing page marked and page 1 refreshed again", || async {
-        let snapshot = app.service.feed().live().snapshot();
-        let kept = snapshot
-            .coins()
-            .iter()
-            .filter(|c| c.kept_from.is_some())
-            .count();
-        kept == 250 && stand_in.markets.page_one_answers.load(Ordering::SeqCst) > fresh_before + 1
-    })
+    eventually(
+        "the failing page marked and page 1 refreshed again",
+        || async {
+            let snapshot = app.service.feed().live().snapshot();
+            let kept = snapshot
+                .coins()
+                .iter()
+                .filter(|c| c.kept_from.is_some())
+                .count();
+            kept == 250
+                && stand_in.markets.page_one_answers.load(Ordering::SeqCst) > fresh_before + 1
+        },
+    )
     .await;
     let snapshot = app.service.feed().live().snapshot();
     let kept_ranks: Vec<u32> = snapshot
@@ -229,7 +254,10 @@ async fn a_failing_page_keeps_its_rows_with_their_own_time_while_the_others_stay
     let (status, html) = app.page("/?per_page=100&page=6").await;
     assert_eq!(status, 200);
     assert_eq!(listed_ids(&html).len(), 100, "the failing page's rows stay");
-    assert!(html.contains("class=\"kept-as-of\">as of "), "with their own time");
+    assert!(
+        html.contains("class=\"kept-as-of\">as of "),
+        "with their own time"
+    );
     let (_, html) = app.page("/").await;
     assert!(!html.contains("kept-as-of"), "page 1 stays fresh");
     assert!(banners(&html).is_empty(), "{:?}", banners(&html));
@@ -244,10 +272,18 @@ async fn search_lists_ranked_matches_first_then_the_long_tail_marked_as_outside_
     let (status, html) = app.page("/?q=zebra").await;
     assert_eq!(status, 200);
     assert_eq!(listed_ids(&html), ["zebra-chain"]);
-    let tail = html.find("Outside the top 1,000").expect("a long-tail section");
-    assert!(html[tail..].contains("href=\"/coins/zebra-tail\""), "{html}");
+    let tail = html
+        .find("Outside the top 1,000")
+        .expect("a long-tail section");
+    assert!(
+        html[tail..].contains("href=\"/coins/zebra-tail\""),
+        "{html}"
+    );
     assert!(html[tail..].contains("Not in the top 1,000"));
-    assert!(html.find("zebra-chain").expect("ranked") < tail, "ranked first");
+    assert!(
+        html.find("zebra-chain").expect("ranked") < tail,
+        "ranked first"
+    );
 
     // Only the long tail matches: the table is empty, the long tail still listed.
     let (_, html) = app.page("/?q=tailcoin%2012345").await;
@@ -372,7 +408,10 @@ async fn charts_are_drawn_from_stored_prices_when_the_chart_share_is_spent() {
         let (status, html) = app.page(&format!("/coins/coin-1?range={range}")).await;
         assert_eq!(status, 200, "{range}: never an error page");
         assert!(html.contains("Drawn from stored prices"), "{range}");
-        assert!(html.contains("<svg class=\"chart"), "{range}: a chart is drawn");
+        assert!(
+            html.contains("<svg class=\"chart"),
+            "{range}: a chart is drawn"
+        );
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(

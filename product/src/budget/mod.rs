@@ -220,7 +220,11 @@ impl Plan {
     pub fn kinds(&self) -> Vec<RefreshKind> {
         let mut kinds = vec![RefreshKind::Markets { page: 1 }];
         kinds.extend((2..=self.pages).map(|page| RefreshKind::Markets { page }));
-        kinds.extend([RefreshKind::Global, RefreshKind::Rates, RefreshKind::CoinList]);
+        kinds.extend([
+            RefreshKind::Global,
+            RefreshKind::Rates,
+            RefreshKind::CoinList,
+        ]);
         kinds
     }
 
@@ -274,12 +278,24 @@ mod tests {
     #[test]
     fn the_demo_plan_fits_the_month_with_headroom() {
         let plan = Plan::new(CallBudget::DEMO, 4, None);
-        assert!(plan.planned_calls_per_month() <= 9_000, "{}", plan.describe());
-        assert!(plan.scheduled_calls_per_month() >= 6_000, "{}", plan.describe());
+        assert!(
+            plan.planned_calls_per_month() <= 9_000,
+            "{}",
+            plan.describe()
+        );
+        assert!(
+            plan.scheduled_calls_per_month() >= 6_000,
+            "{}",
+            plan.describe()
+        );
         assert_eq!(plan.chart_share, 1_000);
         assert!(plan.top_interval < plan.rest_interval);
         assert_eq!(plan.coin_list_interval, Duration::from_secs(86_400));
-        assert!(plan.min_gap >= Duration::from_secs(101), "{}", plan.describe());
+        assert!(
+            plan.min_gap >= Duration::from_secs(101),
+            "{}",
+            plan.describe()
+        );
     }
 
     #[test]
@@ -287,7 +303,11 @@ mod tests {
         let demo = Plan::new(CallBudget::DEMO, 4, None);
         let paid = Plan::new(CallBudget::SMALLEST_PAID, 4, None);
         assert!(paid.top_interval < demo.top_interval);
-        assert!(paid.planned_calls_per_month() <= 90_000, "{}", paid.describe());
+        assert!(
+            paid.planned_calls_per_month() <= 90_000,
+            "{}",
+            paid.describe()
+        );
         assert!(paid.top_interval >= Duration::from_secs(60));
     }
 
@@ -296,7 +316,10 @@ mod tests {
         let plan = Plan::new(CallBudget::DEMO, 4, Some(Duration::from_secs(120)));
         assert_eq!(plan.lengthened_from, Some(Duration::from_secs(120)));
         assert!(plan.top_interval > Duration::from_secs(120));
-        assert!(plan.describe().contains("MARKET_REFRESH_SECS=120 lengthened to"));
+        assert!(
+            plan.describe()
+                .contains("MARKET_REFRESH_SECS=120 lengthened to")
+        );
         let relaxed = Plan::new(CallBudget::DEMO, 4, Some(Duration::from_secs(3600)));
         assert_eq!(relaxed.lengthened_from, None);
         assert_eq!(relaxed.top_interval, Duration::from_secs(3600));

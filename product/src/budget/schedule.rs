@@ -163,7 +163,9 @@ fn retry_delay(
 ) -> Duration {
     let first = interval.min(FIRST_RETRY);
     let doubling = 2u32.saturating_pow(failures.saturating_sub(1).min(20));
-    let exponential = first.saturating_mul(doubling).min(interval.saturating_mul(2));
+    let exponential = first
+        .saturating_mul(doubling)
+        .min(interval.saturating_mul(2));
     let jittered = exponential.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0));
     jittered.max(retry_after.unwrap_or_default().min(MAX_RETRY_AFTER))
 }
@@ -195,7 +197,12 @@ mod tests {
             let times: Vec<i64> = self.calls.iter().map(|(t, _)| *t).collect();
             (0..times.len())
                 .filter(|&i| times[i] >= from)
-                .map(|i| times[i..].iter().take_while(|t| **t < times[i] + len).count())
+                .map(|i| {
+                    times[i..]
+                        .iter()
+                        .take_while(|t| **t < times[i] + len)
+                        .count()
+                })
                 .max()
                 .unwrap_or(0)
         }
@@ -259,8 +266,11 @@ mod tests {
         let fourth = month.count(RefreshKind::Markets { page: 4 });
         assert!(top > 3 * fourth, "top {top}, page 4 {fourth}");
         assert_eq!(month.count(RefreshKind::CoinList), 31);
-        let by_kind: BTreeMap<RefreshKind, usize> =
-            plan.kinds().into_iter().map(|k| (k, month.count(k))).collect();
+        let by_kind: BTreeMap<RefreshKind, usize> = plan
+            .kinds()
+            .into_iter()
+            .map(|k| (k, month.count(k)))
+            .collect();
         assert!(by_kind.values().all(|n| *n >= 31), "{by_kind:?}");
     }
 
@@ -273,7 +283,11 @@ mod tests {
         assert!(total <= plan.scheduled_calls_per_month(), "{total}");
         assert!(total >= 60_000, "{total}");
         assert!(month.most_in_any_window(START, 60) <= budget.per_minute as usize);
-        let demo = simulate(fresh(Plan::new(CallBudget::DEMO, 4, None)), |_, _| false, None);
+        let demo = simulate(
+            fresh(Plan::new(CallBudget::DEMO, 4, None)),
+            |_, _| false,
+            None,
+        );
         assert!(
             month.count(RefreshKind::Markets { page: 1 })
                 > 5 * demo.count(RefreshKind::Markets { page: 1 })
@@ -290,7 +304,10 @@ mod tests {
             None,
         );
         let total = month.calls.len() as u64;
-        assert!(total <= plan.scheduled_calls_per_month() + BURST as u64, "{total}");
+        assert!(
+            total <= plan.scheduled_calls_per_month() + BURST as u64,
+            "{total}"
+        );
         assert!(total + u64::from(plan.chart_share + plan.long_tail_share) <= 9_000);
         assert!(month.most_in_any_window(START + 60, 300) <= 3);
         assert!(

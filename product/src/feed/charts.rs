@@ -142,7 +142,9 @@ impl Charts {
             } else {
                 sparkline()
             };
-            return Ok(ChartData::FromStoredPrices(ending_at_price(stored, coin, end)));
+            return Ok(ChartData::FromStoredPrices(ending_at_price(
+                stored, coin, end,
+            )));
         }
         match cached {
             Some(cached) => {

@@ -123,7 +123,8 @@ impl CallLedger {
 
 /// `YYYY-MM` of `now` (UTC).
 pub fn month_key(now: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(now).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(now).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!("{:04}-{:02}", t.year(), u8::from(t.month()))
 }
 
@@ -162,6 +163,9 @@ mod tests {
         assert!((90.0..110.0).contains(&half), "{half}");
         assert!(projected_percent(9_000, mid, 10_000.0) > 150.0);
         let first_hour = projected_percent(7, 1_798_761_600 + 3600, 10_000.0);
-        assert!(first_hour < 2.0, "a start's burst is no alarm: {first_hour}");
+        assert!(
+            first_hour < 2.0,
+            "a start's burst is no alarm: {first_hour}"
+        );
     }
 }

@@ -20,8 +20,8 @@ pub use long_tail::{LongTail, LongTailCoin};
 pub use source::{FetchError, MarketSource};
 
 use crate::config::MarketConfig;
-use crate::store;
 use crate::market::{CoinDirectory, Snapshot, SourceKind};
+use crate::store;
 use arc_swap::ArcSwap;
 use chassis::db::DbPool;
 use std::sync::atomic::{AtomicI64, Ordering};

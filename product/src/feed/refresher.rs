@@ -241,7 +241,8 @@ impl Refresher {
             Err(err) => {
                 // Not the top page: its coins keep their rows and say from when.
                 if page > 1
-                    && let Some(data) = previous.with_page_kept(self.ranks(page), previous.as_of().unwrap_or(now))
+                    && let Some(data) =
+                        previous.with_page_kept(self.ranks(page), previous.as_of().unwrap_or(now))
                 {
                     self.save(data, now).await?;
                 }

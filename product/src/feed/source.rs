@@ -4,8 +4,7 @@
 //! budget. Implementations: [`super::coingecko::CoinGecko`] and [`super::demo::Demo`].
 
 use crate::market::{
-    ChartRange, Coin, CoinId, GlobalFigures, ListedCoin, MarketData, PricePoint, Series,
-    SourceKind,
+    ChartRange, Coin, CoinId, GlobalFigures, ListedCoin, MarketData, PricePoint, Series, SourceKind,
 };
 use futures_util::future::BoxFuture;
 use std::time::Duration;

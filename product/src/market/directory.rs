@@ -164,9 +164,11 @@ mod tests {
     use super::*;
 
     fn q(typed: &str, symbol: &str, name: &str) -> Option<MatchQuality> {
-        Needle::new(typed)
-            .expect("a needle")
-            .quality(&name.to_lowercase().replace(' ', "-"), symbol, name)
+        Needle::new(typed).expect("a needle").quality(
+            &name.to_lowercase().replace(' ', "-"),
+            symbol,
+            name,
+        )
     }
 
     #[test]
@@ -179,7 +181,10 @@ mod tests {
 
     #[test]
     fn spacing_and_several_words_work() {
-        assert_eq!(q("doge coin", "doge", "Dogecoin"), Some(MatchQuality::ExactName));
+        assert_eq!(
+            q("doge coin", "doge", "Dogecoin"),
+            Some(MatchQuality::ExactName)
+        );
         assert_eq!(
             q("wrapped bit", "wbtc", "Wrapped Bitcoin"),
             Some(MatchQuality::NamePrefix)

@@ -321,7 +321,8 @@ pub fn select<'a>(snapshot: &'a Snapshot, query: &ListingQuery) -> ListingPage<'
     };
     // A stable sort over the snapshot's rank order: ties keep rank order in both directions.
     // (By relevance, a search is already in order.)
-    let by_relevance = query.search.is_some() && query.sort == SortKey::Rank && query.direction == Direction::Asc;
+    let by_relevance =
+        query.search.is_some() && query.sort == SortKey::Rank && query.direction == Direction::Asc;
     if !by_relevance {
         coins.sort_by(|a, b| compare(a, b, query.sort, query.direction));
     }

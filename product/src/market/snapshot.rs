@@ -390,18 +390,39 @@ mod tests {
             1,
             SourceKind::CoinGecko,
             MarketData::new(
-                vec![ranked("a", 1), ranked("b", 2), ranked("c", 3), ranked("d", 4)],
+                vec![
+                    ranked("a", 1),
+                    ranked("b", 2),
+                    ranked("c", 3),
+                    ranked("d", 4),
+                ],
                 None,
                 100,
             ),
         );
         // Page 2 covers ranks 3-4; "b" moved down into it and "e" is new there.
-        let fresh = MarketData::new(vec![ranked("b", 3), ranked("e", 4), ranked("f", 5)], None, 200);
-        let next = Snapshot::new(2, SourceKind::CoinGecko, start.with_page(3..=4, fresh, false));
+        let fresh = MarketData::new(
+            vec![ranked("b", 3), ranked("e", 4), ranked("f", 5)],
+            None,
+            200,
+        );
+        let next = Snapshot::new(
+            2,
+            SourceKind::CoinGecko,
+            start.with_page(3..=4, fresh, false),
+        );
         let ids: Vec<&str> = next.coins().iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "e"], "rank 5 is past the listing");
-        assert_eq!(next.as_of(), Some(100), "only the top page moves the as-of time");
-        let kept = Snapshot::new(3, SourceKind::CoinGecko, next.with_page_kept(3..=4, 200).expect("changed"));
+        assert_eq!(
+            next.as_of(),
+            Some(100),
+            "only the top page moves the as-of time"
+        );
+        let kept = Snapshot::new(
+            3,
+            SourceKind::CoinGecko,
+            next.with_page_kept(3..=4, 200).expect("changed"),
+        );
         assert_eq!(kept.coins()[1].kept_from, Some(200));
         assert_eq!(kept.coins()[0].kept_from, None);
         assert!(kept.with_page_kept(3..=4, 200).is_none(), "marked once");

@@ -18,9 +18,8 @@ pub fn get(conn: &mut DbConnection, id: &CoinId) -> Result<Option<(Coin, i64)>, 
 /// Stores `coins`, fetched at `at`, replacing what was kept of them.
 pub fn put(conn: &mut DbConnection, coins: &[Coin], at: i64) -> Result<(), DbError> {
     for coin in coins {
-        let payload = serde_json::to_string(coin).map_err(|e| {
-            DbError::Query(diesel::result::Error::SerializationError(Box::new(e)))
-        })?;
+        let payload = serde_json::to_string(coin)
+            .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
         let updated = diesel::update(long_tail_coins::table.find(coin.id.as_str()))
             .set((
                 long_tail_coins::payload.eq(&payload),

@@ -134,6 +134,13 @@ fn describe(err: &reqwest::Error) -> String {
     }
 }
 
+/// Whether `body` is an empty JSON list (`[]`, spaces allowed).
+fn is_empty_list(body: &[u8]) -> bool {
+    body.iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .eq(b"[]".iter())
+}
+
 /// `Retry-After` as seconds or an HTTP date, relative to `now` (unix seconds).
 pub fn parse_retry_after(value: &str, now: i64) -> Option<Duration> {
     let value = value.trim();
@@ -172,7 +179,12 @@ impl MarketSource for CoinGecko {
                 ],
             );
             let body = self.get(url).await?;
-            parse::markets(&body, shared_ui::format::now_unix())
+            let now = shared_ui::format::now_unix();
+            // Past the end of a market smaller than the listing: no coins, not an error.
+            if page != "1" && is_empty_list(&body) {
+                return Ok(MarketData::new(Vec::new(), None, now));
+            }
+            parse::markets(&body, now)
         })
     }
 
@@ -208,7 +220,11 @@ impl MarketSource for CoinGecko {
                 ],
             );
             let body = self.get(url).await?;
-            if body.iter().filter(|b| !b.is_ascii_whitespace()).eq(b"[]".iter()) {
+            if body
+                .iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .eq(b"[]".iter())
+            {
                 return Ok(Vec::new());
             }
             Ok(parse::markets(&body, shared_ui::format::now_unix())?.coins)

@@ -6,8 +6,7 @@
 
 use crate::feed::FetchError;
 use crate::market::{
-    Coin, CoinId, Extreme, GlobalFigures, GlobalScope, ListedCoin, MarketData, PricePoint,
-    Series,
+    Coin, CoinId, Extreme, GlobalFigures, GlobalScope, ListedCoin, MarketData, PricePoint, Series,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;

@@ -515,7 +515,11 @@ fn invented(count: usize) -> Vec<DemoCoin> {
     while coins.len() < count {
         n += 1;
         let pick = |k: u64, len: usize| (super::mix(0xC01D, n * 8 + k) % len as u64) as usize;
-        let stem = format!("{}{}", FIRST[pick(1, FIRST.len())], MIDDLE[pick(2, MIDDLE.len())]);
+        let stem = format!(
+            "{}{}",
+            FIRST[pick(1, FIRST.len())],
+            MIDDLE[pick(2, MIDDLE.len())]
+        );
         let kind = KIND[pick(3, KIND.len())];
         let name = format!("{stem} {kind}");
         let id = name.to_lowercase().replace(' ', "-");

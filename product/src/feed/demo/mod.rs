@@ -14,8 +14,8 @@ use crate::market::{
     SourceKind,
 };
 use coins::{COINS, DemoCoin};
-use std::collections::HashSet;
 use futures_util::future::BoxFuture;
+use std::collections::HashSet;
 
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
