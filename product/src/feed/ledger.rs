@@ -51,6 +51,8 @@ impl CallLedger {
     /// Takes a call of `purpose`'s on-demand share at `now`, or says why not. A share that
     /// cannot be read is refused: an unknown count must not overspend.
     pub async fn take_on_demand(&self, purpose: Purpose, now: i64) -> Result<(), Refusal> {
+        // Half the per-minute limit: the refresher and other replicas share the rest.
+        let allowed = (self.plan.budget.per_minute / 2).max(1) as usize;
         {
             let Ok(mut recent) = self.recent.lock() else {
                 return Err(Refusal::Uncounted);
@@ -58,12 +60,9 @@ impl CallLedger {
             while recent.front().is_some_and(|at| *at <= now - 60) {
                 recent.pop_front();
             }
-            // Half the per-minute limit: the refresher and other replicas share the rest.
-            let allowed = (self.plan.budget.per_minute / 2).max(1) as usize;
             if recent.len() >= allowed {
                 return Err(Refusal::PerMinute);
             }
-            recent.push_back(now);
         }
         let month = month_key(now);
         let spent = self
@@ -79,6 +78,16 @@ impl CallLedger {
             .unwrap_or(0);
         if spent >= i64::from(self.plan.share_of(purpose)) {
             return Err(Refusal::ShareSpent);
+        }
+        {
+            let Ok(mut recent) = self.recent.lock() else {
+                return Err(Refusal::Uncounted);
+            };
+            // Checked again: others may have taken the minute's room while the count was read.
+            if recent.len() >= allowed {
+                return Err(Refusal::PerMinute);
+            }
+            recent.push_back(now);
         }
         self.count(purpose, now).await.map_err(|err| {
             log::warn!("could not count an on-demand call: {err}");

@@ -8,7 +8,7 @@
 
 use super::CoinId;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 /// One entry of the provider's coin list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,17 +90,22 @@ impl Needle {
 #[derive(Debug, Clone, Default)]
 pub struct CoinDirectory {
     coins: Vec<ListedCoin>,
-    ids: HashSet<CoinId>,
+    /// Where each id is in `coins`.
+    by_id: HashMap<CoinId, usize>,
     /// When the list was fetched (unix seconds); `None` before the first fetch.
     fetched_at: Option<i64>,
 }
 
 impl CoinDirectory {
     pub fn new(coins: Vec<ListedCoin>, fetched_at: Option<i64>) -> Self {
-        let ids = coins.iter().map(|c| c.id.clone()).collect();
+        let by_id = coins
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
         Self {
             coins,
-            ids,
+            by_id,
             fetched_at,
         }
     }
@@ -118,14 +123,11 @@ impl CoinDirectory {
     }
 
     pub fn contains(&self, id: &CoinId) -> bool {
-        self.ids.contains(id)
+        self.by_id.contains_key(id)
     }
 
     pub fn get(&self, id: &CoinId) -> Option<&ListedCoin> {
-        if !self.contains(id) {
-            return None;
-        }
-        self.coins.iter().find(|c| &c.id == id)
+        self.by_id.get(id).map(|&i| &self.coins[i])
     }
 
     /// Coins matching `needle` that `skip` does not exclude (the ranked ones, shown
