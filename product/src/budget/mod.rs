@@ -243,9 +243,18 @@ impl Plan {
     /// The plan in one log line.
     pub fn describe(&self) -> String {
         let secs = |d: Duration| d.as_secs();
+        let rest = if self.pages > 1 {
+            format!(
+                "pages 2-{} every {}s, ",
+                self.pages,
+                secs(self.rest_interval)
+            )
+        } else {
+            String::new()
+        };
         let mut line = format!(
             "call budget {} a month, {} a minute: planned {} calls a month ({} scheduled, {} for charts, {} for long-tail coins; the rest is headroom); \
-             top page every {}s, pages 2-{} every {}s, global every {}s, exchange rates every {}s, coin list every {}s; at least {}s between calls",
+             top page every {}s, {rest}global every {}s, exchange rates every {}s, coin list every {}s; at least {}s between calls",
             self.budget.monthly_calls,
             self.budget.per_minute,
             self.planned_calls_per_month(),
@@ -253,8 +262,6 @@ impl Plan {
             self.chart_share,
             self.long_tail_share,
             secs(self.top_interval),
-            self.pages,
-            secs(self.rest_interval),
             secs(self.global_interval),
             secs(self.rates_interval),
             secs(self.coin_list_interval),
