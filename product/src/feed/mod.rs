@@ -106,7 +106,19 @@ impl Feed {
         let gate = Arc::new(UpstreamGate::default());
         let status = Arc::new(Mutex::new(FeedStatus::default()));
         let plan = config.plan();
-        log::info!(source = config.source.as_str(); "market data plan: {}", plan.describe());
+        match config.source {
+            SourceKind::CoinGecko => {
+                log::info!(source = config.source.as_str(); "market data plan: {}", plan.describe());
+            }
+            // The demo's calls cost nothing: its budget never binds, and saying it would mislead.
+            SourceKind::Demo => log::info!(
+                source = config.source.as_str();
+                "market data plan: demo feed, no provider budget; top page every {}s, pages 2-{} every {}s",
+                plan.top_interval.as_secs(),
+                plan.pages,
+                plan.rest_interval.as_secs()
+            ),
+        }
         let ledger = Arc::new(CallLedger::new(pool.clone(), plan));
         let charts = Charts::new(
             pool.clone(),
