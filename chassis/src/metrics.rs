@@ -189,6 +189,20 @@ pub fn record_market_refresh(outcome: &'static str) {
     metrics::counter!("MarketRefresh", "Outcome" => outcome).increment(1);
 }
 
+/// A call to the market data provider, by purpose (`scheduled`, `chart`, `long_tail_coin`)
+/// and outcome (`success`, `failure`, `rate_limited`): every call counts against its quota.
+pub fn record_upstream_call(purpose: &'static str, outcome: &'static str) {
+    metrics::counter!("UpstreamCalls", "Purpose" => purpose, "Outcome" => outcome).increment(1);
+}
+
+/// The provider's monthly budget as counted so far: calls left this month, and the share of
+/// the budget the month is on course to use (percent; above 100 it runs out before the month
+/// ends). No dimension besides `Service`: every replica reports the same shared count.
+pub fn record_upstream_budget(calls_left: f64, projected_percent: f64) {
+    metrics::gauge!("UpstreamBudgetLeft").set(calls_left);
+    metrics::gauge!("UpstreamBudgetProjectedPercent").set(projected_percent);
+}
+
 /// How old the market data this replica serves is. No dimension besides `Service`, so that
 /// one alarm watches every replica.
 pub fn record_market_data_age(age_secs: f64) {

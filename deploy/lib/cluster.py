@@ -647,6 +647,11 @@ def service_env(state: dict, service: str, port: int) -> dict:
             env["COINGECKO_BASE_URL"] = f"{mock_url(state)}/api/v3"
             env["COINGECKO_API_PLAN"] = "demo"
             env["COINGECKO_API_KEY"] = "local-mock-key"
+            # The mock counts nothing: a budget that never binds, so the refresher polls it
+            # every few seconds as the tests need (the planner would lengthen the interval to
+            # fit the real Demo plan's 10,000 calls a month).
+            env["COINGECKO_MONTHLY_CALLS"] = "100000000"
+            env["COINGECKO_CALLS_PER_MINUTE"] = "100000"
     # Extra variables for every replica of a service: CLUSTER_LOGIN_ENV / CLUSTER_PRODUCT_ENV as
     # "NAME=value;NAME=value".
     for pair in os.environ.get(f"CLUSTER_{service.upper()}_ENV", "").split(";"):

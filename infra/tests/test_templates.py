@@ -550,6 +550,16 @@ def test_site_alarms_cover_5xx_rate_and_stale_market_data(templates):
     assert stale["Dimensions"] == [{"Name": "Service", "Value": "product"}]
 
 
+def test_a_month_of_market_data_calls_on_course_to_run_out_alarms(templates):
+    monitoring = templates["monitoring.yaml"]
+    alarms = {k: a["Properties"] for k, a in resources_of_type(monitoring, "AWS::CloudWatch::Alarm").items()}
+    budget = alarms["UpstreamBudgetAlarm"]
+    assert (budget["Namespace"], budget["MetricName"]) == ("CryptoMarket", "UpstreamBudgetProjectedPercent")
+    assert budget["Dimensions"] == [{"Name": "Service", "Value": "product"}]
+    assert budget["ComparisonOperator"] == "GreaterThanThreshold"
+    assert budget["TreatMissingData"] == "notBreaching"
+
+
 # ---------------------------------------------------------------- image
 
 def test_dockerfile_builds_one_service_with_cached_dependencies():

@@ -6,14 +6,17 @@
 //! | `COINGECKO_BASE_URL` | default `https://api.coingecko.com/api/v3` (`https://pro-api.coingecko.com/api/v3` on the pro plan) |
 //! | `COINGECKO_API_KEY` | optional; sent in the header of `COINGECKO_API_PLAN` |
 //! | `COINGECKO_API_PLAN` | `demo` (header `x-cg-demo-api-key`, the default) or `pro` (`x-cg-pro-api-key`) |
-//! | `MARKET_REFRESH_SECS` | poll interval, default 120, at least 60 against CoinGecko's own hosts (its rate limits); a stand-in upstream in tests may go down to 1 |
-//! | `MARKET_STALE_SECS` | age after which pages show the stale banner: default 600 or three refresh intervals, whichever is longer; at least one interval |
+//! | `COINGECKO_MONTHLY_CALLS`, `COINGECKO_CALLS_PER_MINUTE` | the plan's call budget; Demo: 10,000 and 30, pro: the smallest paid plan's 100,000 and 250 (see [`crate::budget`]); either overrides its default |
+//! | `MARKET_TOP_COINS` | how many ranked coins the listing keeps fresh, 1 to 5,000, default 1,000 (four pages of 250) |
+//! | `MARKET_REFRESH_SECS` | a request for the top page's interval; the planner lengthens it when the budget cannot afford it, and says so. Unset: the planner's choice. At least 60 against CoinGecko's own hosts; a stand-in upstream in tests may go down to 1 |
+//! | `MARKET_STALE_SECS` | age after which pages show the stale banner: default 600 or two top-page intervals, whichever is longer; at least one interval |
 //! | `BENCH_CEILING` | `true` mounts `GET /_bench/ceiling` for `bench/run`; never set it in production. Default `false` |
 
+use crate::budget::{CallBudget, Plan};
 use crate::market::SourceKind;
 use chassis::config::{
     CommonConfig, ConfigError, LocalDefaults, Source, optional_var, required_var, var_bool,
-    var_secs,
+    var_parsed, var_secs,
 };
 use chassis::db::DatabaseUrl;
 use reqwest::Url;
@@ -35,8 +38,25 @@ pub struct Config {
 pub struct MarketConfig {
     pub source: SourceKind,
     pub coingecko: CoinGeckoConfig,
-    pub refresh_interval: Duration,
+    /// `MARKET_REFRESH_SECS`: what the operator asked for; the plan may lengthen it.
+    pub requested_refresh: Option<Duration>,
     pub stale_after: Duration,
+    /// `MARKET_TOP_COINS`: the ranked coins the listing keeps fresh.
+    pub top_coins: u32,
+    pub budget: CallBudget,
+}
+
+impl MarketConfig {
+    /// The refresher's plan. The demo source spends nothing, so its budget is whatever
+    /// keeps its pages as fresh as asked.
+    pub fn plan(&self) -> Plan {
+        Plan::new(self.budget, self.pages(), self.requested_refresh)
+    }
+
+    /// Pages of `/coins/markets` the ranked coins take.
+    pub fn pages(&self) -> u32 {
+        self.top_coins.div_ceil(crate::feed::coingecko::PER_PAGE)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -180,33 +200,91 @@ impl MarketConfig {
             }
         };
 
-        let refresh_interval = var_secs(env, "MARKET_REFRESH_SECS", 120, 1..=86_400)?;
+        let requested_refresh = optional_var(env, "MARKET_REFRESH_SECS")
+            .map(|_| var_secs(env, "MARKET_REFRESH_SECS", 0, 1..=86_400))
+            .transpose()?;
+        let default_budget = match (source, plan) {
+            // The demo source makes no calls: a budget that never binds.
+            (SourceKind::Demo, _) => CallBudget {
+                monthly_calls: 100_000_000,
+                per_minute: 10_000,
+            },
+            (SourceKind::CoinGecko, ApiPlan::Demo) => CallBudget::DEMO,
+            (SourceKind::CoinGecko, ApiPlan::Pro) => CallBudget::SMALLEST_PAID,
+        };
+        let budget = CallBudget {
+            monthly_calls: var_parsed(
+                env,
+                "COINGECKO_MONTHLY_CALLS",
+                default_budget.monthly_calls,
+                "a whole number of calls a month, at least 1000",
+            )?,
+            per_minute: var_parsed(
+                env,
+                "COINGECKO_CALLS_PER_MINUTE",
+                default_budget.per_minute,
+                "a whole number of calls a minute, at least 1",
+            )?,
+        };
+        if budget.monthly_calls < 1000 {
+            return Err(ConfigError::new(
+                "COINGECKO_MONTHLY_CALLS",
+                format!(
+                    "expected at least 1000 calls a month (a daily coin list and an hourly top page need that much), got {}",
+                    budget.monthly_calls
+                ),
+            ));
+        }
+        if budget.per_minute == 0 {
+            return Err(ConfigError::new(
+                "COINGECKO_CALLS_PER_MINUTE",
+                "expected at least 1 call a minute, got 0",
+            ));
+        }
+        let top_coins: u32 = var_parsed(
+            env,
+            "MARKET_TOP_COINS",
+            1000,
+            "a whole number of coins from 1 to 5000",
+        )?;
+        if !(1..=5000).contains(&top_coins) {
+            return Err(ConfigError::new(
+                "MARKET_TOP_COINS",
+                format!("expected a whole number of coins from 1 to 5000, got {top_coins}"),
+            ));
+        }
+        let planned = Plan::new(
+            budget,
+            top_coins.div_ceil(crate::feed::coingecko::PER_PAGE),
+            requested_refresh,
+        );
+        let refresh_interval = planned.top_interval;
         let against_coingecko_itself = base_url
             .host_str()
             .is_some_and(|h| h == "coingecko.com" || h.ends_with(".coingecko.com"));
         if source == SourceKind::CoinGecko
             && against_coingecko_itself
-            && refresh_interval.as_secs() < COINGECKO_MIN_REFRESH_SECS
+            && requested_refresh.is_some_and(|r| r.as_secs() < COINGECKO_MIN_REFRESH_SECS)
         {
             return Err(ConfigError::new(
                 "MARKET_REFRESH_SECS",
                 format!(
                     "expected at least {COINGECKO_MIN_REFRESH_SECS} seconds against CoinGecko (its rate limits), got {}",
-                    refresh_interval.as_secs()
+                    requested_refresh.map_or(0, |r| r.as_secs())
                 ),
             ));
         }
         let stale_after = var_secs(
             env,
             "MARKET_STALE_SECS",
-            600.max(refresh_interval.as_secs() * 3),
+            600.max(refresh_interval.as_secs() * 2),
             1..=7 * 86_400,
         )?;
         if stale_after < refresh_interval {
             return Err(ConfigError::new(
                 "MARKET_STALE_SECS",
                 format!(
-                    "expected at least MARKET_REFRESH_SECS ({}), or every page would be stale between refreshes, got {}",
+                    "expected at least the top page's planned interval ({}s), or every page would be stale between refreshes, got {}",
                     refresh_interval.as_secs(),
                     stale_after.as_secs()
                 ),
@@ -220,8 +298,10 @@ impl MarketConfig {
                 api_key,
                 plan,
             },
-            refresh_interval,
+            requested_refresh,
             stale_after,
+            top_coins,
+            budget,
         })
     }
 }
@@ -285,8 +365,10 @@ mod tests {
         assert_eq!(market(&[]).unwrap_err().var, "MARKET_SOURCE");
         let site = MarketConfig::from_env(&[("X", "")], Some(SourceKind::Demo)).expect("defaults");
         assert_eq!(site.source, SourceKind::Demo);
-        assert_eq!(site.refresh_interval, Duration::from_secs(120));
+        assert_eq!(site.requested_refresh, None);
+        assert_eq!(site.plan().top_interval, Duration::from_secs(60));
         assert_eq!(site.stale_after, Duration::from_secs(600));
+        assert_eq!((site.top_coins, site.pages()), (1000, 4));
     }
 
     #[test]
@@ -408,16 +490,71 @@ mod tests {
     }
 
     #[test]
+    fn the_budget_comes_from_the_plan_and_either_variable_overrides_it() {
+        let demo = market(&[("MARKET_SOURCE", "coingecko")]).expect("valid");
+        assert_eq!(demo.budget, CallBudget::DEMO);
+        let pro = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("COINGECKO_API_PLAN", "pro"),
+            ("COINGECKO_API_KEY", "k"),
+        ])
+        .expect("valid");
+        assert_eq!(pro.budget, CallBudget::SMALLEST_PAID);
+        let custom = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("COINGECKO_API_PLAN", "pro"),
+            ("COINGECKO_API_KEY", "k"),
+            ("COINGECKO_MONTHLY_CALLS", "500000"),
+        ])
+        .expect("valid");
+        assert_eq!(custom.budget.monthly_calls, 500_000);
+        assert_eq!(custom.budget.per_minute, 250);
+        let minute = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("COINGECKO_CALLS_PER_MINUTE", "10"),
+        ])
+        .expect("valid");
+        assert_eq!(minute.budget.monthly_calls, 10_000);
+        assert_eq!(minute.budget.per_minute, 10);
+    }
+
+    #[test]
+    fn a_requested_interval_the_budget_cannot_afford_is_lengthened_not_refused() {
+        let cfg = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("MARKET_REFRESH_SECS", "120"),
+        ])
+        .expect("valid");
+        let plan = cfg.plan();
+        assert_eq!(plan.lengthened_from, Some(Duration::from_secs(120)));
+        assert!(plan.top_interval > Duration::from_secs(120));
+        assert!(cfg.stale_after >= plan.top_interval);
+        for (var, value) in [
+            ("COINGECKO_MONTHLY_CALLS", "500"),
+            ("COINGECKO_MONTHLY_CALLS", "lots"),
+            ("COINGECKO_CALLS_PER_MINUTE", "0"),
+            ("MARKET_TOP_COINS", "0"),
+            ("MARKET_TOP_COINS", "10000"),
+        ] {
+            let err = market(&[("MARKET_SOURCE", "coingecko"), (var, value)])
+                .expect_err(&format!("{var}={value} was accepted"));
+            assert_eq!(err.var, var, "{err}");
+        }
+    }
+
+    #[test]
     fn a_stand_in_upstream_on_this_machine_may_be_polled_every_second() {
         let cfg = market(&[
             ("MARKET_SOURCE", "coingecko"),
             ("COINGECKO_BASE_URL", "http://127.0.0.1:9999/api/v3"),
             ("COINGECKO_API_KEY", "k"),
+            ("COINGECKO_MONTHLY_CALLS", "100000000"),
+            ("COINGECKO_CALLS_PER_MINUTE", "100000"),
             ("MARKET_REFRESH_SECS", "1"),
             ("MARKET_STALE_SECS", "5"),
         ])
         .expect("valid");
-        assert_eq!(cfg.refresh_interval, Duration::from_secs(1));
+        assert_eq!(cfg.requested_refresh, Some(Duration::from_secs(1)));
         assert_eq!(cfg.stale_after, Duration::from_secs(5));
     }
 

@@ -13,6 +13,12 @@ pub enum Copy {
     StaleBanner {
         as_of: String,
     },
+    /// Under a chart drawn from stored prices because the month's chart calls are spent.
+    ChartFromStoredPrices,
+    /// A coin outside the ranked set whose figures could not be had.
+    LongTailUnavailable {
+        name: String,
+    },
     ListingTitle,
     SearchTitle {
         term: String,

@@ -5,6 +5,7 @@
 //! Pages render from an in-memory snapshot that a background refresher keeps current
 //! (see [`feed`]); a request never waits on the upstream.
 
+pub mod budget;
 pub mod config;
 pub mod copy;
 pub mod feed;

@@ -7,10 +7,14 @@
 //! 4. for 30 days and a year, else the chart cached from the source, fetched in the background on
 //!    first demand and again when older than its time to live.
 //!
-//! Background fetches are deduplicated, spaced out, and paused while the upstream asks us to
-//! back off, so visitors cannot spend the API quota.
+//! Background fetches are deduplicated, spaced out, paused while the upstream asks us to
+//! back off, and take their calls from the chart share of the budget, so visitors cannot
+//! spend the API quota. When that share is spent for the month, a range without a cached
+//! chart is drawn from the prices stored here, and the page says so.
 
+use super::ledger::CallLedger;
 use super::{MarketSource, UpstreamGate};
+use crate::budget::Purpose;
 use crate::market::{ChartRange, Coin, CoinId, PricePoint, Series};
 use crate::store;
 use crate::store::chart_cache::CachedChart;
@@ -40,6 +44,9 @@ const MAX_CACHED_POINTS: usize = 500;
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChartData {
     Ready(Series),
+    /// The month's chart share is spent: drawn from the prices stored here (the history the
+    /// refresher keeps, else the 7-day sparkline), which may not cover the whole range.
+    FromStoredPrices(Series),
     /// Nothing for this range yet; a fetch is on its way (or will be tried on a later visit).
     Pending,
 }
@@ -48,6 +55,7 @@ pub struct Charts {
     pool: DbPool,
     source: Arc<dyn MarketSource>,
     gate: Arc<UpstreamGate>,
+    ledger: Arc<CallLedger>,
     fetches: Mutex<Fetches>,
 }
 
@@ -58,11 +66,17 @@ struct Fetches {
 }
 
 impl Charts {
-    pub fn new(pool: DbPool, source: Arc<dyn MarketSource>, gate: Arc<UpstreamGate>) -> Arc<Self> {
+    pub fn new(
+        pool: DbPool,
+        source: Arc<dyn MarketSource>,
+        gate: Arc<UpstreamGate>,
+        ledger: Arc<CallLedger>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             pool,
             source,
             gate,
+            ledger,
             fetches: Mutex::new(Fetches::default()),
         })
     }
@@ -112,9 +126,29 @@ impl Charts {
             .pool
             .run(move |conn| store::chart_cache::get(conn, &id, range))
             .await?;
+        let needs_fetch = cached
+            .as_ref()
+            .is_none_or(|c| now_unix() - c.fetched_at >= time_to_live(range));
+        if needs_fetch && self.ledger.share_spent(Purpose::Chart, now_unix()).await {
+            if let Some(cached) = cached {
+                return Ok(ChartData::Ready(ending_at_price(
+                    cached.series.since(since),
+                    coin,
+                    end,
+                )));
+            }
+            let stored = if history.points().len() >= 2 {
+                history
+            } else {
+                sparkline()
+            };
+            return Ok(ChartData::FromStoredPrices(ending_at_price(
+                stored, coin, end,
+            )));
+        }
         match cached {
             Some(cached) => {
-                if now_unix() - cached.fetched_at >= time_to_live(range) {
+                if needs_fetch {
                     self.fetch_in_background(coin.id.clone(), range);
                 }
                 Ok(ChartData::Ready(ending_at_price(
@@ -159,10 +193,18 @@ impl Charts {
     }
 
     async fn fetch(&self, id: &CoinId, range: ChartRange) {
+        if let Err(refusal) = self.ledger.take_on_demand(Purpose::Chart, now_unix()).await {
+            log::info!(coin = id.as_str(), range = range.as_str(); "price chart not fetched: {refusal}");
+            return;
+        }
         let result = tokio::time::timeout(FETCH_TIMEOUT, self.source.market_chart(id, range)).await;
         let series = match result {
-            Ok(Ok(series)) => series.thinned(MAX_CACHED_POINTS),
+            Ok(Ok(series)) => {
+                chassis::metrics::record_upstream_call(Purpose::Chart.as_str(), "success");
+                series.thinned(MAX_CACHED_POINTS)
+            }
             Ok(Err(err)) => {
+                chassis::metrics::record_upstream_call(Purpose::Chart.as_str(), "failure");
                 if let Some(wait) = err.retry_after() {
                     self.gate.close_until(
                         now_unix() + i64::try_from(wait.as_secs()).unwrap_or(i64::MAX),
@@ -172,6 +214,7 @@ impl Charts {
                 return;
             }
             Err(_) => {
+                chassis::metrics::record_upstream_call(Purpose::Chart.as_str(), "failure");
                 log::warn!(coin = id.as_str(), range = range.as_str(); "fetching a price chart timed out");
                 return;
             }

@@ -1,22 +1,28 @@
-//! The market data feed: sources, the in-memory snapshot and exchange rates pages read, the
-//! refresher that keeps them current, and charts for longer ranges.
+//! The market data feed: sources, the in-memory snapshot pages read, the coin list, the
+//! refresher that keeps them current within the provider's call budget, and what is fetched
+//! on demand: charts for longer ranges and coins outside the ranked set.
 
-mod backoff;
 pub mod charts;
 pub mod coingecko;
 pub mod demo;
 mod leadership;
+pub mod ledger;
 pub mod live;
-mod rates;
+pub mod long_tail;
+pub mod rates;
 mod refresher;
 mod source;
 
 pub use charts::{ChartData, Charts};
+pub use ledger::CallLedger;
 pub use live::LiveMarket;
+pub use long_tail::{LongTail, LongTailCoin};
 pub use source::{FetchError, MarketSource};
 
 use crate::config::MarketConfig;
-use crate::market::{Snapshot, SourceKind};
+use crate::market::{CoinDirectory, Snapshot, SourceKind};
+use crate::store;
+use arc_swap::ArcSwap;
 use chassis::db::DbPool;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -53,7 +59,10 @@ impl UpstreamGate {
 /// The feed of one process: the live snapshot, charts, and the refresher task.
 pub struct Feed {
     live: Arc<LiveMarket>,
+    directory: Arc<ArcSwap<CoinDirectory>>,
     charts: Arc<Charts>,
+    long_tail: LongTail,
+    ledger: Arc<CallLedger>,
     status: Arc<Mutex<FeedStatus>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -83,6 +92,16 @@ impl Feed {
             log::info!(version = snapshot.version(), coins = snapshot.coins().len(); "loaded the stored market snapshot");
         }
         let initial = stored.unwrap_or_else(|| Snapshot::empty(config.source));
+        let list = pool
+            .run(|conn| {
+                let at = store::refresh_log::last_successes(conn)?
+                    .get(&crate::budget::RefreshKind::CoinList.key())
+                    .copied();
+                Ok((store::coin_list::load(conn)?, at))
+            })
+            .await
+            .map_err(|e| format!("cannot load the stored coin list: {e}"))?;
+        let directory = Arc::new(ArcSwap::from_pointee(CoinDirectory::new(list.0, list.1)));
         let live = Arc::new(LiveMarket::new(initial, config.source, config.stale_after));
         let kind = source.kind();
         match pool
@@ -96,19 +115,50 @@ impl Feed {
         }
         let gate = Arc::new(UpstreamGate::default());
         let status = Arc::new(Mutex::new(FeedStatus::default()));
-        let charts = Charts::new(pool.clone(), Arc::clone(&source), Arc::clone(&gate));
+        let plan = config.plan();
+        match config.source {
+            SourceKind::CoinGecko => {
+                log::info!(source = config.source.as_str(); "market data plan: {}", plan.describe());
+            }
+            // The demo's calls cost nothing: its budget never binds, and saying it would mislead.
+            SourceKind::Demo => log::info!(
+                source = config.source.as_str();
+                "market data plan: demo feed, no provider budget; top page every {}s, pages 2-{} every {}s",
+                plan.top_interval.as_secs(),
+                plan.pages,
+                plan.rest_interval.as_secs()
+            ),
+        }
+        let ledger = Arc::new(CallLedger::new(pool.clone(), plan));
+        let charts = Charts::new(
+            pool.clone(),
+            Arc::clone(&source),
+            Arc::clone(&gate),
+            Arc::clone(&ledger),
+        );
+        let long_tail = LongTail::new(
+            pool.clone(),
+            Arc::clone(&source),
+            Arc::clone(&gate),
+            Arc::clone(&ledger),
+        );
         let refresher = refresher::Refresher {
             pool,
             source,
             live: Arc::clone(&live),
+            directory: Arc::clone(&directory),
             status: Arc::clone(&status),
             gate,
-            interval: config.refresh_interval,
+            ledger: Arc::clone(&ledger),
+            top_coins: config.top_coins,
         };
         let task = tokio::spawn(refresher.run());
         tokio::spawn(report_data_age(Arc::downgrade(&live)));
         Ok(Self {
             live,
+            directory,
+            long_tail,
+            ledger,
             charts,
             status,
             task: Mutex::new(Some(task)),
@@ -121,6 +171,21 @@ impl Feed {
 
     pub fn charts(&self) -> &Arc<Charts> {
         &self.charts
+    }
+
+    /// Every coin the provider knows, for search and for telling a real coin from a typo.
+    pub fn directory(&self) -> Arc<CoinDirectory> {
+        self.directory.load_full()
+    }
+
+    /// Coins outside the ranked set, fetched on demand.
+    pub fn long_tail(&self) -> &LongTail {
+        &self.long_tail
+    }
+
+    /// The call budget's ledger and plan.
+    pub fn ledger(&self) -> &Arc<CallLedger> {
+        &self.ledger
     }
 
     pub fn status(&self) -> FeedStatus {

@@ -1,9 +1,12 @@
-//! Where market data comes from: a [`MarketSource`] answers for the whole market, for the
-//! exchange rates, and for a coin's longer price history. Implementations:
-//! [`super::coingecko::CoinGecko`] and [`super::demo::Demo`].
+//! Where market data comes from: a [`MarketSource`] answers for a page of the ranked
+//! market, the global figures, the whole coin list, given coins, the exchange rates, and a
+//! coin's longer price history. Each method is one call to the provider, so the caller
+//! counts it against the budget. Implementations: [`super::coingecko::CoinGecko`] and
+//! [`super::demo::Demo`].
 
 use crate::market::{
-    ChartRange, CoinId, ExchangeRates, MarketData, PricePoint, Series, SourceKind,
+    ChartRange, Coin, CoinId, ExchangeRates, GlobalFigures, ListedCoin, MarketData, PricePoint,
+    Series, SourceKind,
 };
 use futures_util::future::BoxFuture;
 use std::time::Duration;
@@ -11,8 +14,23 @@ use std::time::Duration;
 pub trait MarketSource: Send + Sync + 'static {
     fn kind(&self) -> SourceKind;
 
-    /// Every coin the source lists (up to 250), with 7-day sparklines and 1h/24h/7d changes.
-    fn markets(&self) -> BoxFuture<'_, Result<MarketData, FetchError>>;
+    /// Page `page` (from 1) of the coins by market cap, `per_page` of them (at most 250), with
+    /// 7-day sparklines and 1h/24h/7d changes. The answer has no global figures.
+    fn markets_page(
+        &self,
+        page: u32,
+        per_page: u32,
+    ) -> BoxFuture<'_, Result<MarketData, FetchError>>;
+
+    /// Figures for the whole market; `None` when the answer had none.
+    fn global(&self) -> BoxFuture<'_, Result<Option<GlobalFigures>, FetchError>>;
+
+    /// Every coin the source knows: id, symbol and name.
+    fn coin_list(&self) -> BoxFuture<'_, Result<Vec<ListedCoin>, FetchError>>;
+
+    /// The market figures of `ids` (at most 250), ranked or not; ids the source does not
+    /// know are left out of the answer.
+    fn coins<'a>(&'a self, ids: &'a [CoinId]) -> BoxFuture<'a, Result<Vec<Coin>, FetchError>>;
 
     /// What a US dollar buys in every currency pages can show, in one call.
     fn exchange_rates(&self) -> BoxFuture<'_, Result<ExchangeRates, FetchError>>;

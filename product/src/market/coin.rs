@@ -34,6 +34,11 @@ pub struct Coin {
     /// Hourly prices over the last seven days, oldest first, ending at `last_updated`.
     #[serde(default)]
     pub sparkline_7d: Vec<f64>,
+    /// Set when these figures were kept from an earlier fetch because the coin's page of the
+    /// feed has failed since: when they were fetched (unix seconds). Pages then show the
+    /// coin's own as-of time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_from: Option<i64>,
 }
 
 /// An all-time high or low: the price, when it happened, and how far today's price is from it.
@@ -112,13 +117,6 @@ impl Coin {
         }
         filled
     }
-
-    /// Whether `term` (already lower-case) is part of the name, symbol or id.
-    pub fn matches(&self, term: &str) -> bool {
-        self.name.to_lowercase().contains(term)
-            || self.symbol.to_lowercase().contains(term)
-            || self.id.as_str().contains(term)
-    }
 }
 
 fn distance(extreme: Option<&Extreme>, price: Option<f64>) -> Option<f64> {
@@ -152,6 +150,7 @@ pub(crate) fn sample(id: &str) -> Coin {
         all_time_low: None,
         last_updated: None,
         sparkline_7d: Vec::new(),
+        kept_from: None,
     }
 }
 
@@ -189,16 +188,5 @@ mod tests {
         });
         assert_eq!(coin.distance_from_high(), Some(-49.5));
         assert_eq!(coin.distance_from_low(), None);
-    }
-
-    #[test]
-    fn search_matches_name_symbol_and_id() {
-        let mut coin = sample("wrapped-bitcoin");
-        coin.name = "Wrapped Bitcoin".into();
-        coin.symbol = "wbtc".into();
-        assert!(coin.matches("bitcoin"));
-        assert!(coin.matches("wbtc"));
-        assert!(coin.matches("wrapped-"));
-        assert!(!coin.matches("ether"));
     }
 }

@@ -3,7 +3,7 @@
 //! a malformed value is refused by name, a page past the end shows the last page (the data
 //! changes under a shared link, so that is not the visitor's fault).
 
-use super::{Coin, Snapshot};
+use super::{Coin, Needle, Snapshot};
 use std::cmp::Ordering;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +113,7 @@ impl PageSize {
 pub struct SearchTerm {
     /// As typed (trimmed), for the search box.
     typed: String,
-    lower: String,
+    needle: Needle,
 }
 
 impl SearchTerm {
@@ -121,6 +121,10 @@ impl SearchTerm {
 
     pub fn as_typed(&self) -> &str {
         &self.typed
+    }
+
+    pub fn needle(&self) -> &Needle {
+        &self.needle
     }
 }
 
@@ -215,10 +219,7 @@ impl ListingQuery {
                 return Err(ListingQueryError::SearchTooLong);
             }
             let typed: String = raw.chars().filter(|c| !c.is_control()).collect();
-            query.search = Some(SearchTerm {
-                lower: typed.to_lowercase(),
-                typed,
-            });
+            query.search = Needle::new(&typed).map(|needle| SearchTerm { typed, needle });
         }
         Ok(query)
     }
@@ -297,18 +298,34 @@ pub struct ListingPage<'a> {
     pub matches: usize,
 }
 
-/// The coins of `snapshot` that `query` asks for.
+/// The coins of `snapshot` that `query` asks for. A search in the default order lists the
+/// best matches first (see [`Needle`]), in rank order among equals.
 pub fn select<'a>(snapshot: &'a Snapshot, query: &ListingQuery) -> ListingPage<'a> {
     let mut coins: Vec<&Coin> = match &query.search {
-        Some(term) => snapshot
-            .coins()
-            .iter()
-            .filter(|c| c.matches(&term.lower))
-            .collect(),
+        Some(term) => {
+            let mut found: Vec<_> = snapshot
+                .coins()
+                .iter()
+                .filter_map(|c| {
+                    term.needle
+                        .quality(c.id.as_str(), &c.symbol, &c.name)
+                        .map(|q| (q, c))
+                })
+                .collect();
+            if query.sort == SortKey::Rank && query.direction == Direction::Asc {
+                found.sort_by_key(|(quality, _)| *quality);
+            }
+            found.into_iter().map(|(_, c)| c).collect()
+        }
         None => snapshot.coins().iter().collect(),
     };
     // A stable sort over the snapshot's rank order: ties keep rank order in both directions.
-    coins.sort_by(|a, b| compare(a, b, query.sort, query.direction));
+    // (By relevance, a search is already in order.)
+    let by_relevance =
+        query.search.is_some() && query.sort == SortKey::Rank && query.direction == Direction::Asc;
+    if !by_relevance {
+        coins.sort_by(|a, b| compare(a, b, query.sort, query.direction));
+    }
     let matches = coins.len();
     let size = query.page_size.get() as usize;
     let page_count = u32::try_from(matches.div_ceil(size).max(1)).unwrap_or(u32::MAX);

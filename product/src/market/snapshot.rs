@@ -232,6 +232,72 @@ impl Snapshot {
         self.coins.is_empty()
     }
 
+    /// What this snapshot holds, as a source's answer: the start of the next one. Global
+    /// figures summed over the listed coins are left out, to be summed afresh.
+    fn to_data(&self) -> MarketData {
+        MarketData::new(
+            self.coins.clone(),
+            (self.global.scope == GlobalScope::WholeMarket).then(|| self.global.clone()),
+            self.as_of.unwrap_or_default(),
+        )
+    }
+
+    /// The next snapshot's data when a page of the ranked listing, covering `ranks`, arrives
+    /// as `fresh`: the page's coins replace those that held its ranks (and any other place of
+    /// the same coins), the rest stay. The top page's time becomes the snapshot's as-of time;
+    /// another page keeps it (its coins carry their own times).
+    pub fn with_page(
+        &self,
+        ranks: std::ops::RangeInclusive<u32>,
+        mut fresh: MarketData,
+        top_page: bool,
+    ) -> MarketData {
+        fresh
+            .coins
+            .retain(|c| c.rank.is_none_or(|rank| rank <= *ranks.end()));
+        let fresh_ids: std::collections::HashSet<&CoinId> =
+            fresh.coins.iter().map(|c| &c.id).collect();
+        let mut coins: Vec<Coin> = self
+            .coins
+            .iter()
+            .filter(|c| !c.rank.is_some_and(|r| ranks.contains(&r)) && !fresh_ids.contains(&c.id))
+            .cloned()
+            .collect();
+        coins.append(&mut fresh.coins);
+        let mut next = self.to_data();
+        next.coins = coins;
+        if top_page || self.as_of.is_none() {
+            next.as_of = fresh.as_of;
+        }
+        next
+    }
+
+    /// The next snapshot's data with the source's `global` figures.
+    pub fn with_global(&self, global: GlobalFigures) -> MarketData {
+        let mut next = self.to_data();
+        next.global = Some(global);
+        next
+    }
+
+    /// The next snapshot's data when the page covering `ranks` failed: its coins keep their
+    /// figures and say from when (their last update, else `fallback`). `None` when they say
+    /// so already.
+    pub fn with_page_kept(
+        &self,
+        ranks: std::ops::RangeInclusive<u32>,
+        fallback: i64,
+    ) -> Option<MarketData> {
+        let mut next = self.to_data();
+        let mut changed = false;
+        for coin in &mut next.coins {
+            if coin.rank.is_some_and(|r| ranks.contains(&r)) && coin.kept_from.is_none() {
+                coin.kept_from = Some(coin.last_updated.unwrap_or(fallback));
+                changed = true;
+            }
+        }
+        changed.then_some(next)
+    }
+
     /// Whether the prices are older than `max_age_secs` at `now` (an empty snapshot is not
     /// stale: it has no prices to be wrong about).
     pub fn is_stale(&self, now: i64, max_age_secs: u64) -> bool {
@@ -311,6 +377,55 @@ mod tests {
             Some(1)
         );
         assert_eq!(snapshot.version(), 7);
+    }
+
+    #[test]
+    fn a_page_replaces_its_ranks_and_a_failed_page_keeps_its_rows_with_their_time() {
+        let ranked = |id: &str, rank: u32| {
+            let mut c = sample(id);
+            c.rank = Some(rank);
+            c
+        };
+        let start = Snapshot::new(
+            1,
+            SourceKind::CoinGecko,
+            MarketData::new(
+                vec![
+                    ranked("a", 1),
+                    ranked("b", 2),
+                    ranked("c", 3),
+                    ranked("d", 4),
+                ],
+                None,
+                100,
+            ),
+        );
+        // Page 2 covers ranks 3-4; "b" moved down into it and "e" is new there.
+        let fresh = MarketData::new(
+            vec![ranked("b", 3), ranked("e", 4), ranked("f", 5)],
+            None,
+            200,
+        );
+        let next = Snapshot::new(
+            2,
+            SourceKind::CoinGecko,
+            start.with_page(3..=4, fresh, false),
+        );
+        let ids: Vec<&str> = next.coins().iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "e"], "rank 5 is past the listing");
+        assert_eq!(
+            next.as_of(),
+            Some(100),
+            "only the top page moves the as-of time"
+        );
+        let kept = Snapshot::new(
+            3,
+            SourceKind::CoinGecko,
+            next.with_page_kept(3..=4, 200).expect("changed"),
+        );
+        assert_eq!(kept.coins()[1].kept_from, Some(200));
+        assert_eq!(kept.coins()[0].kept_from, None);
+        assert!(kept.with_page_kept(3..=4, 200).is_none(), "marked once");
     }
 
     #[test]

@@ -1,12 +1,17 @@
 //! Product's database: the market snapshot, feed state, price history, the chart cache,
-//! exchange rates, watchlists and users' saved currencies. Every function here is blocking;
-//! callers run them through `DbPool::run`.
+//! exchange rates, watchlists, users' saved currencies, the coin list, long-tail coins, and the
+//! call count and schedule. Every function here is blocking; callers run them through
+//! `DbPool::run`.
 
+pub mod api_calls;
 pub mod chart_cache;
+pub mod coin_list;
 pub mod currency_preference;
 pub mod feed_state;
 pub mod history;
+pub mod long_tail;
 pub mod rates;
+pub mod refresh_log;
 pub(crate) mod schema;
 pub mod snapshot;
 pub mod watchlist;

@@ -48,6 +48,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    refresh_log (kind) {
+        kind -> Text,
+        last_attempt_at -> Nullable<BigInt>,
+        last_success_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_calls (month, purpose) {
+        month -> Text,
+        purpose -> Text,
+        calls -> BigInt,
+    }
+}
+
+diesel::table! {
+    coin_list (id) {
+        id -> Text,
+        symbol -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    long_tail_coins (id) {
+        id -> Text,
+        payload -> Text,
+        fetched_at -> BigInt,
+    }
+}
+
+diesel::table! {
     exchange_rates (id) {
         id -> Integer,
         source -> Text,

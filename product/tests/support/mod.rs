@@ -73,18 +73,31 @@ impl TestApp {
     }
 }
 
-/// The environment of a product whose upstream is `upstream`, refreshed every second.
+/// The environment of a product whose upstream is `upstream`, refreshed every second: one
+/// page of ranked coins, and a budget too large to bind (the stand-in counts nothing).
 pub fn coingecko_env(upstream: &MockServer) -> Vec<(String, String)> {
+    stand_in_env(&format!("{}/api/v3", upstream.uri()))
+}
+
+/// As [`coingecko_env`], for a stand-in at `base_url`.
+pub fn stand_in_env(base_url: &str) -> Vec<(String, String)> {
     vec![
         ("MARKET_SOURCE".into(), "coingecko".into()),
-        (
-            "COINGECKO_BASE_URL".into(),
-            format!("{}/api/v3", upstream.uri()),
-        ),
+        ("COINGECKO_BASE_URL".into(), base_url.to_owned()),
         ("COINGECKO_API_KEY".into(), "test-key".into()),
+        ("COINGECKO_MONTHLY_CALLS".into(), "100000000".into()),
+        ("COINGECKO_CALLS_PER_MINUTE".into(), "100000".into()),
+        ("MARKET_TOP_COINS".into(), "250".into()),
         ("MARKET_REFRESH_SECS".into(), "1".into()),
         ("MARKET_STALE_SECS".into(), "600".into()),
     ]
+}
+
+/// `env` with `var` set to `value` (replacing what it held).
+pub fn with_var(mut env: Vec<(String, String)>, var: &str, value: &str) -> Vec<(String, String)> {
+    env.retain(|(k, _)| k != var);
+    env.push((var.to_owned(), value.to_owned()));
+    env
 }
 
 pub fn env_of(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -1,6 +1,7 @@
-//! The CoinGecko source over reqwest: `/coins/markets` (250 coins with 7-day sparklines and
-//! 1h/24h/7d changes), `/global`, `/exchange_rates` (every currency in one call), and
-//! `/coins/{id}/market_chart` for longer ranges.
+//! The CoinGecko source over reqwest: `/coins/markets` (pages of 250 coins with 7-day
+//! sparklines and 1h/24h/7d changes, or given ids), `/global`, `/coins/list`,
+//! `/exchange_rates` (every currency in one call), and `/coins/{id}/market_chart` for longer
+//! ranges. One method, one call.
 //!
 //! Every request has a timeout and a cap on the body it will read; the API key travels in the
 //! plan's header, marked sensitive, and never in a URL or a log line.
@@ -9,7 +10,10 @@ pub mod parse;
 
 use crate::config::CoinGeckoConfig;
 use crate::feed::{FetchError, MarketSource};
-use crate::market::{ChartRange, CoinId, ExchangeRates, MarketData, Series, SourceKind};
+use crate::market::{
+    ChartRange, Coin, CoinId, ExchangeRates, GlobalFigures, ListedCoin, MarketData, Series,
+    SourceKind,
+};
 use futures_util::future::BoxFuture;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
@@ -18,7 +22,8 @@ use std::time::Duration;
 /// The whole request, connection to last byte.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// 250 coins with sparklines are about a megabyte; anything far larger is not CoinGecko.
+/// 250 coins with sparklines are about a megabyte, and the coin list about two; anything far
+/// larger is not CoinGecko.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// Coins per `/coins/markets` page (the API's maximum).
 pub const PER_PAGE: u32 = 250;
@@ -131,6 +136,13 @@ fn describe(err: &reqwest::Error) -> String {
     }
 }
 
+/// Whether `body` is an empty JSON list (`[]`, spaces allowed).
+fn is_empty_list(body: &[u8]) -> bool {
+    body.iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .eq(b"[]".iter())
+}
+
 /// `Retry-After` as seconds or an HTTP date, relative to `now` (unix seconds).
 pub fn parse_retry_after(value: &str, now: i64) -> Option<Duration> {
     let value = value.trim();
@@ -149,34 +161,75 @@ impl MarketSource for CoinGecko {
         SourceKind::CoinGecko
     }
 
-    fn markets(&self) -> BoxFuture<'_, Result<MarketData, FetchError>> {
+    fn markets_page(
+        &self,
+        page: u32,
+        per_page: u32,
+    ) -> BoxFuture<'_, Result<MarketData, FetchError>> {
         Box::pin(async move {
-            let per_page = PER_PAGE.to_string();
+            let per_page = per_page.clamp(1, PER_PAGE).to_string();
+            let page = page.max(1).to_string();
             let url = self.url(
                 &["coins", "markets"],
                 &[
                     ("vs_currency", "usd"),
                     ("order", "market_cap_desc"),
                     ("per_page", &per_page),
-                    ("page", "1"),
+                    ("page", &page),
                     ("sparkline", "true"),
                     ("price_change_percentage", "1h,24h,7d"),
                 ],
             );
             let body = self.get(url).await?;
-            let mut data = parse::markets(&body, shared_ui::format::now_unix())?;
-            // The global figures are a nicety: without them the overview sums the listed coins.
-            match self
-                .get(self.url(&["global"], &[]))
-                .await
-                .and_then(|body| parse::global(&body))
-            {
-                Ok(global) => data.global = global,
-                Err(err) => log::warn!(
-                    "global market figures unavailable; summing the listed coins instead: {err}"
-                ),
+            let now = shared_ui::format::now_unix();
+            // Past the end of a market smaller than the listing: no coins, not an error.
+            if page != "1" && is_empty_list(&body) {
+                return Ok(MarketData::new(Vec::new(), None, now));
             }
-            Ok(data)
+            parse::markets(&body, now)
+        })
+    }
+
+    fn global(&self) -> BoxFuture<'_, Result<Option<GlobalFigures>, FetchError>> {
+        Box::pin(async move {
+            let body = self.get(self.url(&["global"], &[])).await?;
+            parse::global(&body)
+        })
+    }
+
+    fn coin_list(&self) -> BoxFuture<'_, Result<Vec<ListedCoin>, FetchError>> {
+        Box::pin(async move {
+            let body = self.get(self.url(&["coins", "list"], &[])).await?;
+            parse::coin_list(&body)
+        })
+    }
+
+    fn coins<'a>(&'a self, ids: &'a [CoinId]) -> BoxFuture<'a, Result<Vec<Coin>, FetchError>> {
+        Box::pin(async move {
+            let joined = ids
+                .iter()
+                .take(PER_PAGE as usize)
+                .map(CoinId::as_str)
+                .collect::<Vec<_>>()
+                .join(",");
+            let url = self.url(
+                &["coins", "markets"],
+                &[
+                    ("vs_currency", "usd"),
+                    ("ids", &joined),
+                    ("sparkline", "true"),
+                    ("price_change_percentage", "1h,24h,7d"),
+                ],
+            );
+            let body = self.get(url).await?;
+            if body
+                .iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .eq(b"[]".iter())
+            {
+                return Ok(Vec::new());
+            }
+            Ok(parse::markets(&body, shared_ui::format::now_unix())?.coins)
         })
     }
 

@@ -6,8 +6,8 @@
 
 use crate::feed::FetchError;
 use crate::market::{
-    Coin, CoinId, ExchangeRates, Extreme, GlobalFigures, GlobalScope, MarketData, PricePoint,
-    Series,
+    Coin, CoinId, ExchangeRates, Extreme, GlobalFigures, GlobalScope, ListedCoin, MarketData,
+    PricePoint, Series,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -140,6 +140,40 @@ pub fn exchange_rates(body: &[u8], fetched_at: i64) -> Result<ExchangeRates, Fet
             .into_iter()
             .filter_map(|currency| per_btc(currency.code()).map(|v| (currency, v / usd))),
     ))
+}
+
+/// `/coins/list`: every coin's id, symbol and name. Entries that do not read (an id outside
+/// the narrow alphabet, a missing name) are skipped; most of them unreadable is an error.
+pub fn coin_list(body: &[u8]) -> Result<Vec<ListedCoin>, FetchError> {
+    let entries = match json(body)? {
+        Value::Array(entries) => entries,
+        Value::Object(object) => return Err(reported_error(&object, "the coin list")),
+        other => {
+            return Err(FetchError::Malformed(format!(
+                "expected the coin list, got {}",
+                kind(&other)
+            )));
+        }
+    };
+    let listed = entries.len();
+    let coins: Vec<ListedCoin> = entries
+        .iter()
+        .filter_map(|entry| {
+            let text = |field: &str| entry.get(field).and_then(Value::as_str);
+            Some(ListedCoin {
+                id: CoinId::parse(text("id")?.trim()).ok()?,
+                symbol: clean_text(text("symbol")?, MAX_SYMBOL_CHARS)?,
+                name: clean_text(text("name")?, MAX_NAME_CHARS)?,
+            })
+        })
+        .collect();
+    if coins.len() * 2 < listed || coins.is_empty() {
+        return Err(FetchError::Malformed(format!(
+            "only {} of {listed} entries of the coin list could be read",
+            coins.len()
+        )));
+    }
+    Ok(coins)
 }
 
 /// `/coins/{id}/market_chart`: `{"prices": [[milliseconds, price], …]}`.
@@ -352,6 +386,7 @@ fn coin(entry: Value) -> Result<Coin, String> {
         all_time_low: extreme(raw.atl, raw.atl_date, raw.atl_change_percentage),
         last_updated: raw.last_updated,
         sparkline_7d: raw.sparkline_in_7d,
+        kept_from: None,
     })
 }
 

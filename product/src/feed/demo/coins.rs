@@ -1,5 +1,9 @@
 //! The demo's coins: well-known names with magnitudes like the real market's (price in US
-//! dollars around which the demo's prices move, circulating and maximum supply). Not live data.
+//! dollars around which the demo's prices move, circulating and maximum supply), and a few
+//! thousand invented ones below them, so the demo fills a ranked listing of 1,000 and has a
+//! long tail to search. Not live data.
+
+use std::sync::LazyLock;
 
 pub struct DemoCoin {
     pub id: &'static str,
@@ -466,10 +470,113 @@ pub const COINS: &[DemoCoin] = &[
     coin("wemix-token", "wemix", "WEMIX", 0.9, 380.0 * M, None),
 ];
 
+/// Invented coins after the well-known ones: enough for the ranked 1,000 and a long tail.
+const INVENTED: usize = 3_000;
+
+/// Every demo coin: the well-known ones, then the invented ones in falling market cap.
+pub fn all() -> &'static [DemoCoin] {
+    static ALL: LazyLock<Vec<DemoCoin>> = LazyLock::new(|| {
+        let mut all: Vec<DemoCoin> = COINS.iter().map(DemoCoin::copy).collect();
+        all.extend(invented(INVENTED));
+        all
+    });
+    &ALL
+}
+
+impl DemoCoin {
+    fn copy(&self) -> Self {
+        Self {
+            id: self.id,
+            symbol: self.symbol,
+            name: self.name,
+            base_price: self.base_price,
+            circulating: self.circulating,
+            max_supply: self.max_supply,
+            stable: self.stable,
+            tracks: self.tracks,
+        }
+    }
+}
+
+/// `count` invented coins, the same every time: names from syllables, market caps falling
+/// from below the smallest well-known coin's, prices from a millionth of a dollar to a hundred.
+fn invented(count: usize) -> Vec<DemoCoin> {
+    const FIRST: [&str; 26] = [
+        "Aur", "Bel", "Cor", "Dra", "Eld", "Fen", "Gal", "Hex", "Ion", "Jun", "Kai", "Lum", "Mor",
+        "Nex", "Orb", "Pyr", "Qua", "Rin", "Sol", "Tal", "Umb", "Vex", "Wyn", "Xel", "Yor", "Zen",
+    ];
+    const MIDDLE: [&str; 8] = ["a", "ix", "on", "ar", "um", "is", "o", "ex"];
+    const KIND: [&str; 10] = [
+        "Coin", "Token", "Protocol", "Network", "Finance", "Chain", "Swap", "DAO", "AI", "Labs",
+    ];
+    let mut seen = std::collections::HashSet::new();
+    let mut coins = Vec::with_capacity(count);
+    let mut n: u64 = 0;
+    while coins.len() < count {
+        n += 1;
+        let pick = |k: u64, len: usize| (super::mix(0xC01D, n * 8 + k) % len as u64) as usize;
+        let stem = format!(
+            "{}{}",
+            FIRST[pick(1, FIRST.len())],
+            MIDDLE[pick(2, MIDDLE.len())]
+        );
+        let kind = KIND[pick(3, KIND.len())];
+        let name = format!("{stem} {kind}");
+        let id = name.to_lowercase().replace(' ', "-");
+        if !seen.insert(id.clone()) {
+            // A repeated name gets a number, as real lists have ("… 2.0").
+            let name = format!("{name} {}", 2 + n % 7);
+            let id = name.to_lowercase().replace([' ', '.'], "-");
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            coins.push(invented_coin(id, &stem, name, coins.len(), n));
+            continue;
+        }
+        coins.push(invented_coin(id, &stem, name, coins.len(), n));
+    }
+    coins
+}
+
+fn invented_coin(id: String, stem: &str, name: String, index: usize, n: u64) -> DemoCoin {
+    let cap = 300.0 * M * 0.997f64.powi(i32::try_from(index).unwrap_or(i32::MAX));
+    let price = 10f64.powf(-6.0 + 8.0 * super::unit(0xC01D, n));
+    let symbol = stem.to_lowercase();
+    DemoCoin {
+        id: leak(id),
+        symbol: leak(symbol),
+        name: leak(name),
+        base_price: price,
+        circulating: cap / price,
+        max_supply: None,
+        stable: false,
+        tracks: None,
+    }
+}
+
+/// The invented names live as long as the process, in the one table built at first use.
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::market::CoinId;
+
+    #[test]
+    fn thousands_of_distinct_valid_coins_the_same_every_time() {
+        let all = all();
+        assert_eq!(all.len(), COINS.len() + INVENTED);
+        let mut ids: Vec<&str> = all.iter().map(|c| c.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len(), "an id appears twice");
+        assert!(all.iter().all(|c| CoinId::parse(c.id).is_ok()));
+        let again = invented(INVENTED);
+        assert_eq!(again[0].id, all[COINS.len()].id);
+        assert_eq!(again[2_999].name, all[COINS.len() + 2_999].name);
+    }
 
     #[test]
     fn about_a_hundred_distinct_valid_coins() {

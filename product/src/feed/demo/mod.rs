@@ -2,16 +2,21 @@
 //! (slow and fast waves plus hashed noise around a plausible level), so the same moment
 //! always shows the same price, history is consistent with the present, and every chart
 //! range has data without a network.
+//!
+//! The well-known coins lead a market of a few thousand (see [`coins`]): pages of the ranked
+//! listing, a coin list, and long-tail coins on demand all answer as CoinGecko's would.
 
 mod coins;
 
 use crate::feed::{FetchError, MarketSource};
 use crate::market::{
-    ChartRange, Coin, CoinId, ExchangeRates, Extreme, MarketData, PricePoint, Series, SourceKind,
+    ChartRange, Coin, CoinId, ExchangeRates, Extreme, GlobalFigures, ListedCoin, MarketData,
+    PricePoint, Series, SourceKind,
 };
 use coins::{COINS, DemoCoin};
 use futures_util::future::BoxFuture;
 use shared_ui::Currency;
+use std::collections::HashSet;
 
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
@@ -64,9 +69,42 @@ impl Demo {
         ExchangeRates::new(now, rates)
     }
 
+    /// Page `page` (from 1, `per_page` a page) of the whole demo market at `now`, ranked by
+    /// market cap.
+    pub fn page_at(&self, page: u32, per_page: u32, now: i64) -> MarketData {
+        let mut by_cap: Vec<(f64, &DemoCoin)> = coins::all()
+            .iter()
+            .map(|c| (Model::new(c).price(now) * c.circulating, c))
+            .collect();
+        by_cap.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let skip = (page.max(1) as usize - 1) * per_page as usize;
+        let coins = by_cap
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .take(per_page as usize)
+            .filter_map(|(i, (_, c))| {
+                let mut coin = Model::new(c).coin_at(now)?;
+                coin.rank = u32::try_from(i + 1).ok();
+                Some(coin)
+            })
+            .collect();
+        MarketData::new(coins, None, now)
+    }
+
+    /// The figures of `ids` at `now`, unranked (as the long tail shows them).
+    pub fn coins_at(&self, ids: &[CoinId], now: i64) -> Vec<Coin> {
+        let wanted: HashSet<&str> = ids.iter().map(CoinId::as_str).collect();
+        coins::all()
+            .iter()
+            .filter(|c| wanted.contains(c.id))
+            .filter_map(|c| Model::new(c).coin_at(now))
+            .collect()
+    }
+
     /// A coin's prices over `range` ending at `now`.
     pub fn chart_at(&self, id: &CoinId, range: ChartRange, now: i64) -> Option<Series> {
-        let model = Model::new(COINS.iter().find(|c| c.id == id.as_str())?);
+        let model = Model::new(coins::all().iter().find(|c| c.id == id.as_str())?);
         let step = match range {
             ChartRange::Day => 5 * 60,
             ChartRange::Week | ChartRange::Month => HOUR,
@@ -92,14 +130,42 @@ impl MarketSource for Demo {
         SourceKind::Demo
     }
 
-    fn markets(&self) -> BoxFuture<'_, Result<MarketData, FetchError>> {
-        let data = self.market_at(shared_ui::format::now_unix());
+    fn markets_page(
+        &self,
+        page: u32,
+        per_page: u32,
+    ) -> BoxFuture<'_, Result<MarketData, FetchError>> {
+        let data = self.page_at(page, per_page, shared_ui::format::now_unix());
         Box::pin(async move { Ok(data) })
     }
 
     fn exchange_rates(&self) -> BoxFuture<'_, Result<ExchangeRates, FetchError>> {
         let rates = self.rates_at(shared_ui::format::now_unix());
         Box::pin(async move { Ok(rates) })
+    }
+
+    /// The demo has no figures beyond its coins: pages sum the listed ones.
+    fn global(&self) -> BoxFuture<'_, Result<Option<GlobalFigures>, FetchError>> {
+        Box::pin(async move { Ok(None) })
+    }
+
+    fn coin_list(&self) -> BoxFuture<'_, Result<Vec<ListedCoin>, FetchError>> {
+        let list = coins::all()
+            .iter()
+            .filter_map(|c| {
+                Some(ListedCoin {
+                    id: CoinId::parse(c.id).ok()?,
+                    symbol: c.symbol.to_owned(),
+                    name: c.name.to_owned(),
+                })
+            })
+            .collect();
+        Box::pin(async move { Ok(list) })
+    }
+
+    fn coins<'a>(&'a self, ids: &'a [CoinId]) -> BoxFuture<'a, Result<Vec<Coin>, FetchError>> {
+        let coins = self.coins_at(ids, shared_ui::format::now_unix());
+        Box::pin(async move { Ok(coins) })
     }
 
     fn market_chart<'a>(
@@ -233,6 +299,7 @@ impl<'a> Model<'a> {
                 .rev()
                 .map(|h| self.price(now - h * HOUR))
                 .collect(),
+            kept_from: None,
         })
     }
 
@@ -364,6 +431,24 @@ mod tests {
             .price(NOW - 7 * DAY);
         let expected = (now.price.expect("price") / price_week_ago - 1.0) * 100.0;
         assert!((now.change_7d.expect("change") - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_thousand_ranked_coins_over_four_pages_and_a_long_tail() {
+        let demo = Demo::new();
+        let pages: Vec<MarketData> = (1..=4).map(|p| demo.page_at(p, 250, NOW)).collect();
+        let ranks: Vec<u32> = pages
+            .iter()
+            .flat_map(|p| p.coins.iter().filter_map(|c| c.rank))
+            .collect();
+        assert_eq!(ranks, (1..=1000).collect::<Vec<_>>());
+        assert_eq!(pages[0].coins[0].id.as_str(), "bitcoin");
+        assert_eq!(demo.page_at(1, 250, NOW), demo.page_at(1, 250, NOW));
+        let tail = &demo.page_at(5, 250, NOW).coins[0];
+        let fetched = demo.coins_at(std::slice::from_ref(&tail.id), NOW);
+        assert_eq!(fetched.len(), 1);
+        assert_eq!(fetched[0].price, tail.price);
+        assert_eq!(fetched[0].rank, None, "the long tail is fetched unranked");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! `GET /coins/{id}`: one coin's figures, supply, all-time high and low, a price chart over
-//! `?range=` (24h, 7d, 30d, 1y), and the watch button.
+//! `?range=` (24h, 7d, 30d, 1y), and the watch button. A coin outside the ranked set is
+//! found in the coin list and its figures fetched on demand; an id the coin list does not
+//! have answers 404 without a call to the provider.
 
 use crate::copy::Copy;
-use crate::feed::{ChartData, Feed};
+use crate::feed::{ChartData, Feed, LongTailCoin};
 use crate::market::{ChartRange, Coin, CoinId};
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::Change;
@@ -37,6 +39,10 @@ pub(crate) struct CoinPage {
     supply: Option<SupplyBar>,
     all_time: [AllTime; 2],
     watch: WatchState,
+    /// For a coin outside the ranked set: how many coins are ranked.
+    outside_top: Option<usize>,
+    /// Said under the chart when it is not what the range asked for.
+    chart_note: Option<String>,
 }
 
 struct RangeLink {
@@ -100,7 +106,27 @@ pub async fn coin_page(
         ));
     };
     let id = CoinId::parse(&path).map_err(|_| AppError::NotFound)?;
-    let coin = snapshot.coin(&id).ok_or(AppError::NotFound)?.clone();
+    let (coin, as_of, outside_top) = match snapshot.coin(&id) {
+        // A coin whose page of the feed failed shows the time of its own figures.
+        Some(coin) => (coin.clone(), coin.kept_from.unwrap_or(as_of), None),
+        None => {
+            let directory = feed.directory();
+            let listed = directory.get(&id).ok_or(AppError::NotFound)?;
+            match feed.long_tail().coin(listed).await {
+                LongTailCoin::Priced { coin, as_of } => {
+                    (*coin, as_of, Some(snapshot.coins().len()))
+                }
+                LongTailCoin::Unpriced => {
+                    return Err(AppError::Unavailable(
+                        Copy::LongTailUnavailable {
+                            name: listed.name.clone(),
+                        }
+                        .text(),
+                    ));
+                }
+            }
+        }
+    };
 
     let identity = page.identity().cloned();
     let currency = PageCurrency::of(&req, &feed, &pool, identity.as_ref().map(|i| i.user_id)).await;
@@ -114,7 +140,18 @@ pub async fn coin_page(
     };
     let (chart, watching) = futures_util::join!(feed.charts().chart(&coin, range, as_of), watching);
 
+    let mut chart_note = None;
     let chart = match chart {
+        Ok(ChartData::FromStoredPrices(series)) => {
+            chart_note = Some(Copy::ChartFromStoredPrices.text());
+            match PriceChart::new(&series, range, currency.cur) {
+                Some(chart) => ChartView::Drawn {
+                    summary: chart.summary(&coin.name),
+                    chart: Box::new(chart),
+                },
+                None => ChartView::Empty,
+            }
+        }
         Ok(ChartData::Ready(series)) => match PriceChart::new(&series, range, currency.cur) {
             Some(chart) => ChartView::Drawn {
                 summary: chart.summary(&coin.name),
@@ -144,8 +181,10 @@ pub async fn coin_page(
             WatchState::Unknown
         }
     };
-    let page = CoinPage::new(ctx, coin, currency.cur, as_of, range, chart, watch);
-    let mut response = render(&page)?;
+    let mut coin_page = CoinPage::new(ctx, coin, currency.cur, as_of, range, chart, watch);
+    coin_page.outside_top = outside_top;
+    coin_page.chart_note = chart_note;
+    let mut response = render(&coin_page)?;
     currency.remember(&req, &mut response);
     Ok(response)
 }
@@ -209,6 +248,8 @@ impl CoinPage {
             all_time,
             watch,
             coin,
+            outside_top: None,
+            chart_note: None,
         }
     }
 }

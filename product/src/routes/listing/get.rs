@@ -7,7 +7,7 @@ use super::shell::{self, Shell};
 use crate::copy::Copy;
 use crate::feed::Feed;
 use crate::market::listing::{self, ListingQuery, PageSize, SortKey};
-use crate::market::{Coin, GlobalFigures, GlobalScope, Snapshot};
+use crate::market::{Coin, CoinDirectory, GlobalFigures, GlobalScope, ListedCoin, Snapshot};
 use crate::routes::as_of::AsOf;
 use crate::routes::currency::PageCurrency;
 use crate::watched::WatchedCoins;
@@ -44,11 +44,37 @@ pub(crate) struct ListingPage<'a> {
     page_sizes: Vec<PageSizeLink>,
     matches: usize,
     listed: usize,
+    /// Search matches from the coin list outside the ranked set, shown after the ranked
+    /// ones (on the last page of those), and how many there are in all.
+    long_tail: Vec<ListedCoin>,
+    long_tail_matches: usize,
 }
+
+/// Long-tail matches shown at most: a search that finds more should be narrowed.
+const LONG_TAIL_SHOWN: usize = 50;
 
 impl ListingPage<'_> {
     fn whole_market(&self) -> bool {
         self.global.scope == GlobalScope::WholeMarket
+    }
+
+    /// Adds the coin list's matches outside the ranked set, when the page is the last of the
+    /// ranked matches of a search.
+    pub(crate) fn with_long_tail(mut self, directory: &CoinDirectory, snapshot: &Snapshot) -> Self {
+        let Some(term) = &self.query.search else {
+            return self;
+        };
+        if self.pagination.page < self.pagination.page_count {
+            return self;
+        }
+        let (found, matched) = directory.search(
+            term.needle(),
+            |id| snapshot.coin(id).is_some(),
+            LONG_TAIL_SHOWN,
+        );
+        self.long_tail = found.into_iter().cloned().collect();
+        self.long_tail_matches = matched;
+        self
     }
 }
 
@@ -121,6 +147,7 @@ pub async fn listing_page(
         return Ok(response);
     }
     let query = ListingQuery::parse(raw_query).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let directory = feed.directory();
     let mut ctx = page.context(title(&query), Nav::Coins);
     currency.fill(&mut ctx, &req);
     if moment.is_none() && !currency.is_default() {
@@ -131,7 +158,8 @@ pub async fn listing_page(
             }
             None => Marks::none(),
         };
-        let listing = ListingPage::new(ctx, &snapshot, query, currency.cur, &marks);
+        let listing = ListingPage::new(ctx, &snapshot, query, currency.cur, &marks)
+            .with_long_tail(&directory, &snapshot);
         let mut response = HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(listing.render()?);
@@ -149,7 +177,8 @@ pub async fn listing_page(
                 Some(shell) => Some(shell),
                 None => {
                     let marked = shell::marked_context(ctx.clone());
-                    let listing = ListingPage::shell(marked, &snapshot, query.clone(), &rows);
+                    let listing = ListingPage::shell(marked, &snapshot, query.clone(), &rows)
+                        .with_long_tail(&directory, &snapshot);
                     Shell::parse(&listing.render()?).map(|shell| {
                         cache.keep_shell(raw_query, snapshot.version(), moment.clone(), shell)
                     })
@@ -161,7 +190,8 @@ pub async fn listing_page(
             Some(shell) => shell.fill(&name, &token, &rows, &marks)?,
             None => {
                 ctx.csrf_token = token;
-                let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &marks);
+                let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &marks)
+                    .with_long_tail(&directory, &snapshot);
                 listing.render()?
             }
         };
@@ -175,7 +205,8 @@ pub async fn listing_page(
         // A kept page is served to others: it must hold no session's token.
         ctx.csrf_token.clear();
     }
-    let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &Marks::none());
+    let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &Marks::none())
+        .with_long_tail(&directory, &snapshot);
     let mut out = String::with_capacity(listing.estimated_len());
     listing.render_into(&mut out)?;
     let body = Bytes::from(out);
@@ -338,6 +369,8 @@ impl<'a> ListingPage<'a> {
                 .collect(),
             matches: selection.matches,
             listed: snapshot.coins().len(),
+            long_tail: Vec::new(),
+            long_tail_matches: 0,
             query,
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::copy::Copy;
 use crate::feed::Feed;
-use crate::market::{CoinId, Snapshot};
+use crate::market::{CoinDirectory, CoinId, ListedCoin, Snapshot};
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::CoinRow;
 use crate::routes::currency::PageCurrency;
@@ -26,7 +26,9 @@ pub(crate) struct WatchlistPage<'a> {
     /// The sentence that says which currency the page is in (the rows carry the currency).
     prices_in: String,
     rows: Vec<CoinRow<'a>>,
-    /// Watched coins that are not in the current listing.
+    /// Watched coins outside the ranked set that the coin list has: each has its own page.
+    outside_top: Vec<ListedCoin>,
+    /// Watched coins the provider no longer lists at all.
     unlisted: Vec<CoinId>,
 }
 
@@ -46,7 +48,9 @@ pub async fn watchlist_page(
     let currency = PageCurrency::of(&req, &feed, &pool, Some(identity.user_id)).await;
     let mut ctx = page.form_context(Copy::WatchlistTitle.text(), Nav::Watchlist);
     currency.fill(&mut ctx, &req);
-    let mut response = render(&WatchlistPage::new(ctx, &snapshot, &ids, currency.cur))?;
+    let watchlist =
+        WatchlistPage::new(ctx, &snapshot, &ids, currency.cur).with_directory(&feed.directory());
+    let mut response = render(&watchlist)?;
     currency.remember(&req, &mut response);
     Ok(response)
 }
@@ -76,6 +80,20 @@ impl<'a> WatchlistPage<'a> {
                 .filter(|id| snapshot.coin(id).is_none())
                 .cloned()
                 .collect(),
+            outside_top: Vec::new(),
         }
+    }
+
+    /// Moves the unlisted coins that the coin list has to the coins outside the ranked set.
+    pub(crate) fn with_directory(mut self, directory: &CoinDirectory) -> Self {
+        let (outside, gone): (Vec<CoinId>, Vec<CoinId>) = std::mem::take(&mut self.unlisted)
+            .into_iter()
+            .partition(|id| directory.contains(id));
+        self.outside_top = outside
+            .iter()
+            .filter_map(|id| directory.get(id).cloned())
+            .collect();
+        self.unlisted = gone;
+        self
     }
 }

@@ -1,4 +1,5 @@
-//! `POST /coins/{id}/watch`: adds a listed coin to the signed-in user's watchlist.
+//! `POST /coins/{id}/watch`: adds a coin (ranked, or any coin in the coin list) to the
+//! signed-in user's watchlist.
 
 use super::Submission;
 use crate::copy::Copy;
@@ -31,13 +32,16 @@ pub async fn watch(
         Submission::Anonymous(login) => return Ok(login),
     };
     let id = CoinId::parse(&path).map_err(|_| AppError::NotFound)?;
-    let name = feed
-        .live()
-        .snapshot()
-        .coin(&id)
-        .ok_or(AppError::NotFound)?
-        .name
-        .clone();
+    // A ranked coin, or one from the coin list (outside the ranked set).
+    let name = match feed.live().snapshot().coin(&id) {
+        Some(coin) => coin.name.clone(),
+        None => feed
+            .directory()
+            .get(&id)
+            .ok_or(AppError::NotFound)?
+            .name
+            .clone(),
+    };
     let user = UserId(identity.user_id);
     pool.run(move |conn| store::watchlist::add(conn, identity.user_id, &id, now_unix()))
         .await?;
