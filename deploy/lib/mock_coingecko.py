@@ -5,6 +5,9 @@ Serves, under an optional /api/v3 prefix:
   GET /ping
   GET /coins/markets?vs_currency=usd&ids=&per_page=&page=&sparkline=true&price_change_percentage=1h,24h,7d
   GET /coins/{id}/market_chart?vs_currency=usd&days=N
+  GET /global                               whole-market figures
+  GET /coins/list                           id, symbol and name of every coin it knows
+  GET /exchange_rates                       rates per bitcoin, as CoinGecko gives them
   GET /img/{id}.svg                         a small coin image (what the "image" fields point at)
 
 Deterministic data for a dozen coins; prices move a little with each successful markets answer
@@ -271,6 +274,23 @@ class Handler(BaseHTTPRequestHandler):
                 generation = STATE.generation
             rows = market_rows(base_url, ids, generation)
             return self._json(200, rows[(page - 1) * per_page : page * per_page])
+
+        if path == "/global":
+            caps = sum(price * supply for _, _, _, price, supply, _ in COINS)
+            btc = COINS[0][3] * COINS[0][4]
+            return self._json(200, {"data": {
+                "active_cryptocurrencies": len(COINS),
+                "total_market_cap": {"usd": caps},
+                "total_volume": {"usd": caps * 0.04},
+                "market_cap_percentage": {"btc": 100.0 * btc / caps},
+            }})
+        if path == "/coins/list":
+            return self._json(200, [{"id": cid, "symbol": sym, "name": name} for cid, sym, name, *_ in COINS])
+        if path == "/exchange_rates":
+            usd_per_btc = COINS[0][3]
+            per_usd = {"usd": 1.0, "eur": 0.92, "gbp": 0.79, "jpy": 150.0, "btc": 1 / usd_per_btc,
+                       "eth": 1 / COINS[1][3]}
+            return self._json(200, {"rates": {code: {"value": rate * usd_per_btc} for code, rate in per_usd.items()}})
 
         parts = path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "coins" and parts[2] == "market_chart":
