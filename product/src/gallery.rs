@@ -10,7 +10,6 @@ use crate::market::{
 use crate::routes::coin::get::{ChartView, CoinPage, WatchState};
 use crate::routes::listing::get::{ListingPage, title};
 use crate::routes::watchlist::get::WatchlistPage;
-use crate::svg::price_chart::PriceChart;
 use shared_ui::gallery::{Sample, demo_banner, sample_context, stale_banner};
 use shared_ui::{Banner, Nav, PageContext};
 
@@ -84,14 +83,8 @@ fn coin_page(
     )
 }
 
-fn drawn(series: &Series, range: ChartRange, name: &str) -> ChartView {
-    match PriceChart::new(series, range) {
-        Some(chart) => ChartView::Drawn {
-            summary: chart.summary(name),
-            chart: Box::new(chart),
-        },
-        None => ChartView::Empty,
-    }
+fn drawn(series: &Series, range: ChartRange, coin: &Coin) -> ChartView {
+    ChartView::drawn(series, range, coin)
 }
 
 pub fn samples() -> Vec<Sample> {
@@ -210,7 +203,7 @@ pub fn samples() -> Vec<Sample> {
             "coin",
             "Coin page: anonymous, 7-day chart",
             &bitcoin,
-            drawn(&week, ChartRange::Week, &bitcoin.name),
+            drawn(&week, ChartRange::Week, &bitcoin),
             anonymous_watch.clone(),
             ChartRange::Week,
         ),
@@ -218,7 +211,7 @@ pub fn samples() -> Vec<Sample> {
             "coin-watching",
             "Coin page: signed in, watching, 1-year chart",
             &bitcoin,
-            drawn(&year, ChartRange::Year, &bitcoin.name),
+            drawn(&year, ChartRange::Year, &bitcoin),
             WatchState::Watching,
             ChartRange::Year,
         ),
@@ -226,7 +219,7 @@ pub fn samples() -> Vec<Sample> {
             "coin-not-watching",
             "Coin page: signed in, not watching",
             &bitcoin,
-            drawn(&week, ChartRange::Week, &bitcoin.name),
+            drawn(&week, ChartRange::Week, &bitcoin),
             WatchState::NotWatching,
             ChartRange::Week,
         ),
@@ -234,7 +227,7 @@ pub fn samples() -> Vec<Sample> {
             "coin-watchlist-unknown",
             "Coin page: watchlist unreadable (no button)",
             &bitcoin,
-            drawn(&week, ChartRange::Week, &bitcoin.name),
+            drawn(&week, ChartRange::Week, &bitcoin),
             WatchState::Unknown,
             ChartRange::Week,
         ),
@@ -242,7 +235,7 @@ pub fn samples() -> Vec<Sample> {
             "coin-flat-chart",
             "Coin page: a flat price line",
             &bitcoin,
-            drawn(&flat, ChartRange::Day, &bitcoin.name),
+            drawn(&flat, ChartRange::Day, &bitcoin),
             anonymous_watch.clone(),
             ChartRange::Day,
         ),
@@ -250,7 +243,7 @@ pub fn samples() -> Vec<Sample> {
             "coin-single-point-chart",
             "Coin page: a chart with one price",
             &bitcoin,
-            drawn(&single, ChartRange::Day, &bitcoin.name),
+            drawn(&single, ChartRange::Day, &bitcoin),
             anonymous_watch.clone(),
             ChartRange::Day,
         ),

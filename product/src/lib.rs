@@ -38,6 +38,7 @@ pub struct ProductService {
     feed: Arc<Feed>,
     listing_cache: Arc<routes::listing::cache::ListingCache>,
     bench_ceiling: bool,
+    origin: routes::Origin,
 }
 
 impl ProductService {
@@ -57,6 +58,7 @@ impl ProductService {
             feed: Arc::new(feed),
             listing_cache: Arc::default(),
             bench_ceiling: config.bench_ceiling,
+            origin: routes::Origin(config.public_url.clone()),
         })
     }
 
@@ -115,7 +117,8 @@ impl Service for ProductService {
             })
             .app_data(actix_web::web::Data::new(Banners(banners)))
             .app_data(actix_web::web::Data::from(Arc::clone(&self.feed)))
-            .app_data(actix_web::web::Data::from(Arc::clone(&self.listing_cache))),
+            .app_data(actix_web::web::Data::from(Arc::clone(&self.listing_cache)))
+            .app_data(actix_web::web::Data::new(self.origin.clone())),
         );
     }
 }

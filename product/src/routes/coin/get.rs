@@ -4,17 +4,19 @@
 use crate::copy::Copy;
 use crate::feed::{ChartData, Feed};
 use crate::market::{ChartRange, Coin, CoinId};
+use crate::routes::Origin;
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::Change;
 use crate::store;
 use crate::svg::monogram::Monogram;
 use crate::svg::price_chart::PriceChart;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chassis::AppError;
 use chassis::db::DbPool;
-use chassis::page::{PageBuilder, render};
-use shared_ui::format::percent;
+use chassis::page::{PageBuilder, render, render_with_status};
+use shared_ui::format::{compact_money, money, percent};
 use shared_ui::template_prelude::*;
 
 #[derive(Template)]
@@ -32,6 +34,25 @@ pub(crate) struct CoinPage {
     supply: Option<SupplyBar>,
     all_time: [AllTime; 2],
     watch: WatchState,
+    meta: PageMeta,
+    chart_script: String,
+}
+
+/// What the head says about the page to search engines and link previews.
+pub(crate) struct PageMeta {
+    description: String,
+    /// Absolute, when the site's address is configured.
+    canonical: Option<String>,
+    /// The home-screen icon as a preview image, absolute like `canonical`.
+    image: Option<String>,
+}
+
+/// A coin's address before the first market snapshot: the same news as the empty listing.
+#[derive(Template)]
+#[template(path = "coin_waiting.html")]
+struct CoinWaitingPage {
+    ctx: PageContext,
+    id: CoinId,
 }
 
 struct RangeLink {
@@ -44,6 +65,9 @@ pub(crate) enum ChartView {
     Drawn {
         chart: Box<PriceChart>,
         summary: String,
+        /// The time zone, how often the line has a point, and why its figures may differ
+        /// from the 24h figures under Market.
+        note: String,
     },
     /// The range is being fetched; the page says to come back.
     Pending,
@@ -66,6 +90,8 @@ struct AllTime {
     at: Option<i64>,
     /// Today's price relative to it, in percent.
     distance: Change,
+    /// The same in words: `16.8% below the all-time high`.
+    distance_text: String,
 }
 
 /// What the watch button can say.
@@ -86,15 +112,31 @@ pub async fn coin_page(
     page: PageBuilder,
     feed: web::Data<Feed>,
     pool: web::Data<DbPool>,
+    origin: web::Data<Origin>,
 ) -> Result<HttpResponse, AppError> {
-    let range = parse_range(req.query_string())?;
     let snapshot = feed.live().snapshot();
-    let Some(as_of) = snapshot.as_of() else {
-        return Err(AppError::Unavailable(
-            "no market snapshot has been loaded yet".into(),
-        ));
+    let id = match CoinId::parse(&path) {
+        Ok(id) => id,
+        Err(_) => {
+            // `/coins/Bitcoin` is `/coins/bitcoin`: ids are lowercase.
+            let lower = CoinId::parse(&path.to_ascii_lowercase()).map_err(|_| AppError::NotFound)?;
+            if snapshot.as_of().is_some() && snapshot.coin(&lower).is_none() {
+                return Err(AppError::NotFound);
+            }
+            return Ok(moved_to(&coin_path(&lower), req.query_string()));
+        }
     };
-    let id = CoinId::parse(&path).map_err(|_| AppError::NotFound)?;
+    let range = parse_range(req.query_string())?;
+    let Some(as_of) = snapshot.as_of() else {
+        let ctx = page.context(Copy::WaitingTitle.text(), Nav::Coins);
+        let mut res = render_with_status(
+            &CoinWaitingPage { ctx, id },
+            StatusCode::SERVICE_UNAVAILABLE,
+        )?;
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+        return Ok(res);
+    };
     let coin = snapshot.coin(&id).ok_or(AppError::NotFound)?.clone();
 
     let identity = page.identity().cloned();
@@ -109,22 +151,21 @@ pub async fn coin_page(
     let (chart, watching) = futures_util::join!(feed.charts().chart(&coin, range, as_of), watching);
 
     let chart = match chart {
-        Ok(ChartData::Ready(series)) => match PriceChart::new(&series, range) {
-            Some(chart) => ChartView::Drawn {
-                summary: chart.summary(&coin.name),
-                chart: Box::new(chart),
-            },
-            None => ChartView::Empty,
-        },
+        Ok(ChartData::Ready(series)) => ChartView::drawn(&series, range, &coin),
         Ok(ChartData::Pending) => ChartView::Pending,
         Err(err) => {
             log::warn!(coin = coin.id.as_str(); "price chart unavailable: {err}");
             ChartView::Unavailable
         }
     };
+    let title = Copy::CoinTitle {
+        name: coin.name.clone(),
+        symbol: coin.symbol.to_uppercase(),
+    }
+    .text();
     let ctx = match &watching {
-        Some(_) => page.form_context(coin.name.clone(), Nav::Coins),
-        None => page.context(coin.name.clone(), Nav::Coins),
+        Some(_) => page.form_context(title, Nav::Coins),
+        None => page.context(title, Nav::Coins),
     };
     let watch = match watching {
         None => WatchState::Anonymous {
@@ -137,7 +178,58 @@ pub async fn coin_page(
             WatchState::Unknown
         }
     };
-    render(&CoinPage::new(ctx, coin, as_of, range, chart, watch))
+    let canonical = origin.url(&coin_path(&coin.id));
+    let image = origin.url(&format!(
+        "/assets/{}",
+        shared_ui::assets::APPLE_TOUCH_ICON.hashed_name()
+    ));
+    let mut page = CoinPage::new(ctx, coin, as_of, range, chart, watch);
+    page.meta.canonical = canonical;
+    page.meta.image = image;
+    render(&page)
+}
+
+/// `/coins/bitcoin`.
+fn coin_path(id: &CoinId) -> String {
+    format!("/coins/{id}")
+}
+
+/// A permanent redirect to the local path `path`, with `query` kept.
+fn moved_to(path: &str, query: &str) -> HttpResponse {
+    let target = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    HttpResponse::MovedPermanently()
+        .insert_header((
+            header::LOCATION,
+            chassis::redirect::local_or_home(Some(&target)),
+        ))
+        .finish()
+}
+
+impl ChartView {
+    /// The chart of `series`, or [`ChartView::Empty`] when it has no point.
+    pub(crate) fn drawn(series: &crate::market::Series, range: ChartRange, coin: &Coin) -> Self {
+        let Some(chart) = PriceChart::new(series, range) else {
+            return Self::Empty;
+        };
+        // Over a day, the chart's extremes stand beside the 24h high and low under Market;
+        // sampled points rarely catch the very top and bottom a feed counts.
+        let differs_from_day = range == ChartRange::Day
+            && (money(coin.high_24h) != money(chart.high_price())
+                || money(coin.low_24h) != money(chart.low_price()));
+        Self::Drawn {
+            summary: chart.summary(&coin.name),
+            note: Copy::ChartNote {
+                resolution: chart.resolution(),
+                differs_from_day,
+            }
+            .text(),
+            chart: Box::new(chart),
+        }
+    }
 }
 
 impl CoinPage {
@@ -171,14 +263,32 @@ impl CoinPage {
                 price: coin.all_time_high.as_ref().map(|e| e.price),
                 at: coin.all_time_high.as_ref().and_then(|e| e.at),
                 distance: Change::new(coin.distance_from_high()),
+                distance_text: all_time_distance(coin.distance_from_high(), true),
             },
             AllTime {
                 label: Copy::AllTimeLow.text(),
                 price: coin.all_time_low.as_ref().map(|e| e.price),
                 at: coin.all_time_low.as_ref().and_then(|e| e.at),
                 distance: Change::new(coin.distance_from_low()),
+                distance_text: all_time_distance(coin.distance_from_low(), false),
             },
         ];
+        let meta = PageMeta {
+            description: Copy::CoinDescription {
+                name: coin.name.clone(),
+                symbol: coin.symbol.to_uppercase(),
+                price: money(coin.price),
+                market_cap: compact_money(coin.market_cap),
+            }
+            .text(),
+            canonical: None,
+            image: None,
+        };
+        let chart_script = format!(
+            "{}/assets/{}",
+            ctx.asset_prefix,
+            shared_ui::assets::CHART_SCRIPT.hashed_name()
+        );
         Self {
             ctx,
             monogram: Monogram::new(coin.id.as_str(), &coin.symbol, &coin.name),
@@ -195,9 +305,31 @@ impl CoinPage {
             supply,
             all_time,
             watch,
+            meta,
+            chart_script,
             coin,
         }
     }
+}
+
+/// Today's price against an all-time extreme, in words: `16.8% below the all-time high`,
+/// `at the all-time low` when they round to the same.
+fn all_time_distance(distance: Option<f64>, high: bool) -> String {
+    let Some(d) = distance.filter(|d| d.is_finite()) else {
+        return String::new();
+    };
+    let size = percent(d.abs());
+    let above = if size == percent(0.0) {
+        None
+    } else {
+        Some(d > 0.0)
+    };
+    Copy::AllTimeDistance {
+        percent: size,
+        above,
+        high,
+    }
+    .text()
 }
 
 /// `?range=`: one of the chart ranges, 7 days when absent. Other parameters are ignored.
@@ -227,6 +359,30 @@ impl CoinPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_time_lines_say_below_the_high_and_above_the_low() {
+        assert_eq!(
+            all_time_distance(Some(-16.77), true),
+            "16.8% below the all-time high"
+        );
+        assert_eq!(
+            all_time_distance(Some(2_345.6), false),
+            "2345.6% above the all-time low"
+        );
+        assert_eq!(all_time_distance(Some(0.01), true), "At the all-time high");
+        assert_eq!(all_time_distance(None, false), "");
+    }
+
+    #[test]
+    fn a_wrong_case_id_moves_with_its_query() {
+        let res = moved_to("/coins/bitcoin", "range=1y");
+        assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
+        assert_eq!(
+            res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()),
+            Some("/coins/bitcoin?range=1y")
+        );
+    }
 
     #[test]
     fn the_range_defaults_to_a_week_and_unknown_ranges_are_refused() {

@@ -6,8 +6,9 @@ use super::rows::{Marks, RenderedRows, render_row};
 use super::shell::{self, Shell};
 use crate::copy::Copy;
 use crate::feed::Feed;
-use crate::market::listing::{self, ListingQuery, PageSize, SortKey};
+use crate::market::listing::{self, Direction, ListingQuery, PageSize, SortKey};
 use crate::market::{Coin, GlobalFigures, GlobalScope, Snapshot};
+use crate::routes::Origin;
 use crate::routes::as_of::AsOf;
 use crate::store;
 use actix_web::web::Bytes;
@@ -37,6 +38,9 @@ pub(crate) struct ListingPage<'a> {
     page_sizes: Vec<PageSizeLink>,
     matches: usize,
     listed: usize,
+    /// This page's address with its query in a fixed order, absolute; `None` when the site's
+    /// address is not configured.
+    canonical: Option<String>,
 }
 
 impl ListingPage<'_> {
@@ -94,6 +98,7 @@ pub async fn listing_page(
     feed: web::Data<Feed>,
     cache: web::Data<ListingCache>,
     pool: web::Data<DbPool>,
+    origin: web::Data<Origin>,
 ) -> Result<HttpResponse, AppError> {
     let snapshot = feed.live().snapshot();
     let raw_query = req.query_string();
@@ -119,7 +124,8 @@ pub async fn listing_page(
                 Some(shell) => Some(shell),
                 None => {
                     let marked = shell::marked_context(ctx.clone());
-                    let listing = ListingPage::shell(marked, &snapshot, query.clone(), &rows);
+                    let listing = ListingPage::shell(marked, &snapshot, query.clone(), &rows)
+                        .with_canonical(&origin);
                     Shell::parse(&listing.render()?).map(|shell| {
                         cache.keep_shell(raw_query, snapshot.version(), moment.clone(), shell)
                     })
@@ -131,7 +137,8 @@ pub async fn listing_page(
             Some(shell) => shell.fill(&name, &token, &rows, &marks)?,
             None => {
                 ctx.csrf_token = token;
-                let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &marks);
+                let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &marks)
+                    .with_canonical(&origin);
                 listing.render()?
             }
         };
@@ -143,7 +150,8 @@ pub async fn listing_page(
         // A kept page is served to others: it must hold no session's token.
         ctx.csrf_token.clear();
     }
-    let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &Marks::none());
+    let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &Marks::none())
+        .with_canonical(&origin);
     let mut out = String::with_capacity(listing.estimated_len());
     listing.render_into(&mut out)?;
     let body = Bytes::from(out);
@@ -180,15 +188,29 @@ async fn watchlist_marks(pool: &DbPool, snapshot: &Snapshot, user_id: i64) -> Ma
     }
 }
 
-/// The page title: the search when there is one.
+/// The page title: the search when there is one, the order when it is not by rank, and the
+/// page after the first.
 pub(crate) fn title(query: &ListingQuery) -> String {
-    match &query.search {
+    let base = match &query.search {
         Some(term) => Copy::SearchTitle {
             term: term.as_typed().to_owned(),
         }
         .text(),
         None => Copy::ListingTitle.text(),
+    };
+    let by_rank = query.sort == SortKey::Rank && query.direction == SortKey::Rank.natural_direction();
+    Copy::ListingTitleWith {
+        base,
+        sort: (!by_rank).then(|| {
+            Copy::SortPhrase {
+                key: query.sort,
+                ascending: query.direction == Direction::Asc,
+            }
+            .text()
+        }),
+        page: (query.page > 1).then_some(query.page),
     }
+    .text()
 }
 
 impl<'a> ListingPage<'a> {
@@ -235,6 +257,12 @@ impl<'a> ListingPage<'a> {
                 _ => Cow::Owned(render_row(coin, false).unwrap_or_default()),
             }
         })
+    }
+
+    /// The page with its canonical address, when the site's address is known.
+    fn with_canonical(mut self, origin: &Origin) -> Self {
+        self.canonical = origin.url(&self.query.page_href(self.pagination.page));
+        self
     }
 
     /// About how long the page is, so that it renders into one allocation.
@@ -286,6 +314,7 @@ impl<'a> ListingPage<'a> {
                 .collect(),
             matches: selection.matches,
             listed: snapshot.coins().len(),
+            canonical: None,
             query,
         }
     }
