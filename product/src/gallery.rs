@@ -87,6 +87,52 @@ fn drawn(series: &Series, range: ChartRange, coin: &Coin) -> ChartView {
     ChartView::drawn(series, range, coin)
 }
 
+/// Prices whose labels are hardest to fit: a tiny price, one hovering around a dollar, and a
+/// five-figure one, charted over every range (the browser tests check that no label is cut).
+fn awkward_charts(template: &Coin) -> Vec<Sample> {
+    let prices = [
+        ("tiny", "Tiny Price Token", "tiny", 5.12e-9),
+        ("near-one", "Steady Dollar", "sdol", 0.9996),
+        ("five-figure", "Heavy Coin", "hvy", 98_765.4),
+    ];
+    let mut out = Vec::new();
+    for (key, name, symbol, price) in prices {
+        let mut coin = template.clone();
+        coin.id = CoinId::parse(&format!("{key}-coin")).unwrap_or(coin.id);
+        coin.name = name.into();
+        coin.symbol = symbol.into();
+        for range in ChartRange::ALL {
+            let step = if range == ChartRange::Year { 86_400 } else { 3_600 };
+            let count = range.seconds() / step;
+            let series = Series::from(
+                (0..=count)
+                    .map(|i| PricePoint {
+                        at: NOW - range.seconds() + i * step,
+                        price: price * (1.0 + 0.004 * ((i as f64) / 9.0).sin() + 0.0001 * i as f64 / count as f64),
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            let (low, high) = series
+                .extremes()
+                .map_or((price, price), |(l, h)| (l.price, h.price));
+            coin.price = series.points().last().map(|p| p.price);
+            coin.high_24h = Some(high);
+            coin.low_24h = Some(low);
+            out.push(coin_page(
+                &format!("chart-{key}-{}", range.as_str()),
+                &format!("Coin page: {name}'s {} chart ({price})", range.as_str()),
+                &coin,
+                drawn(&series, range, &coin),
+                WatchState::Anonymous {
+                    login_url: "/account/login".into(),
+                },
+                range,
+            ));
+        }
+    }
+    out
+}
+
 pub fn samples() -> Vec<Sample> {
     let demo = Demo::new();
     let market = demo.market_at(NOW);
@@ -280,6 +326,8 @@ pub fn samples() -> Vec<Sample> {
             ChartRange::Week,
         ),
     ]);
+
+    samples.extend(awkward_charts(&bitcoin));
 
     let watched: Vec<CoinId> = full.coins().iter().take(5).map(|c| c.id.clone()).collect();
     let gone = CoinId::parse("delisted-coin")
