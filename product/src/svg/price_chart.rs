@@ -798,7 +798,7 @@ mod tests {
             ticks(t0, t0 + 365 * DAY, ChartRange::Year),
             ["Apr 2026", "Jul 2026", "Oct 2026"]
         );
-        let t0 = at(2025, 11, 2, 0, 0);
+        let t0 = at(2025, 11, 25, 0, 0);
         assert_eq!(
             ticks(t0, t0 + 365 * DAY, ChartRange::Year),
             ["Jan 2026", "Apr 2026", "Jul 2026", "Oct 2026"]

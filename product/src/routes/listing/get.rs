@@ -365,3 +365,24 @@ fn pagination(query: &ListingQuery, page: u32, page_count: u32) -> Pagination {
         links,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_follow_the_search_the_order_and_the_page() {
+        let t = |raw: &str| title(&ListingQuery::parse(raw).expect("a query"));
+        assert_eq!(t(""), "Cryptocurrency prices");
+        assert_eq!(t("page=3"), "Cryptocurrency prices, page 3");
+        assert_eq!(
+            t("sort=change_24h&dir=asc"),
+            "Cryptocurrency prices by 24h change, lowest first"
+        );
+        assert_eq!(
+            t("q=bit&sort=name&page=2"),
+            "Coins matching “bit” by name, A to Z, page 2"
+        );
+        assert_eq!(t("sort=rank&dir=desc"), "Cryptocurrency prices by rank, from the lowest ranked");
+    }
+}
