@@ -22,6 +22,15 @@ fn odd_series() -> Value {
     flat["sparkline_in_7d"] = json!({"price": vec![5.0; 168]});
     let mut single = coin("onepoint", "one", "One Point", 2, 7.0);
     single["sparkline_in_7d"] = json!({"price": [7.0]});
+    // A level line is a price that did not move: the feed's own changes say so too.
+    for change in [
+        "price_change_percentage_24h",
+        "price_change_percentage_24h_in_currency",
+        "price_change_percentage_7d_in_currency",
+    ] {
+        flat[change] = json!(0.0);
+        single[change] = json!(0.0);
+    }
     let mut empty = coin("emptycoin", "emp", "Empty Coin", 3, 9.0);
     empty["sparkline_in_7d"] = json!({"price": []});
     let mut nothing = coin("nothing", "no", "Nothing", 4, 1.0);
@@ -281,7 +290,8 @@ async fn a_long_range_is_fetched_in_the_background_then_served_from_the_cache() 
     .await;
     let (_, html) = app.page("/coins/bitcoin?range=30d").await;
     assert!(
-        html.contains("Bitcoin over the last 30 days: from $60,000.00 to $60,720.00"),
+        // The cached chart's own last point gives way to the page's price at the snapshot.
+        html.contains("Bitcoin over the last 30 days: from $60,000.00 to $64,231.50"),
         "{html}"
     );
     assert_every_svg_is_well_formed(&html);

@@ -227,10 +227,9 @@ fn ending_at_price(series: Series, coin: &Coin, end: i64) -> Series {
     let Some(price) = coin.price else {
         return series;
     };
-    if series.points().last().is_some_and(|p| p.at >= end) {
-        return series;
-    }
+    // A point at or after the snapshot's moment is the page's price by another name.
     let mut points: Vec<PricePoint> = series.into();
+    points.retain(|p| p.at < end);
     points.push(PricePoint { at: end, price });
     points.into()
 }
