@@ -337,7 +337,10 @@ mod tests {
     #[test]
     fn a_public_url_is_a_bare_http_origin() {
         let url = PublicUrl::parse("PUBLIC_URL", "https://coinwatch.example/").expect("an origin");
-        assert_eq!(url.join("/coins/bitcoin"), "https://coinwatch.example/coins/bitcoin");
+        assert_eq!(
+            url.join("/coins/bitcoin"),
+            "https://coinwatch.example/coins/bitcoin"
+        );
         assert_eq!(
             PublicUrl::parse("PUBLIC_URL", "http://127.0.0.1:8080")
                 .expect("an origin")

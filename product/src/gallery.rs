@@ -102,13 +102,20 @@ fn awkward_charts(template: &Coin) -> Vec<Sample> {
         coin.name = name.into();
         coin.symbol = symbol.into();
         for range in ChartRange::ALL {
-            let step = if range == ChartRange::Year { 86_400 } else { 3_600 };
+            let step = if range == ChartRange::Year {
+                86_400
+            } else {
+                3_600
+            };
             let count = range.seconds() / step;
             let series = Series::from(
                 (0..=count)
                     .map(|i| PricePoint {
                         at: NOW - range.seconds() + i * step,
-                        price: price * (1.0 + 0.004 * ((i as f64) / 9.0).sin() + 0.0001 * i as f64 / count as f64),
+                        price: price
+                            * (1.0
+                                + 0.004 * ((i as f64) / 9.0).sin()
+                                + 0.0001 * i as f64 / count as f64),
                     })
                     .collect::<Vec<_>>(),
             );

@@ -114,16 +114,17 @@ async fn a_wrong_case_id_or_a_trailing_slash_moves_permanently_to_the_canonical_
     let (_upstream, app) = with_coins(three_coins()).await;
     for (from, to) in [
         ("/coins/Bitcoin", "/coins/bitcoin"),
-        ("/coins/BITCOIN?range=1y&x=%2F", "/coins/bitcoin?range=1y&x=%2F"),
+        (
+            "/coins/BITCOIN?range=1y&x=%2F",
+            "/coins/bitcoin?range=1y&x=%2F",
+        ),
         ("/watchlist/", "/watchlist"),
         ("/coins/bitcoin/?range=24h", "/coins/bitcoin?range=24h"),
     ] {
         let res = app.get(from).await;
         assert_eq!(res.status().as_u16(), 301, "{from}");
         assert_eq!(
-            res.headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok()),
+            res.headers().get("location").and_then(|v| v.to_str().ok()),
             Some(to),
             "{from}"
         );
@@ -153,7 +154,10 @@ async fn a_coin_page_names_its_coin_and_price_to_search_engines_and_link_preview
         .and_then(|rest| rest.split('"').next())
         .expect("a canonical link");
     assert!(canonical.starts_with("http"), "{canonical} is absolute");
-    assert!(canonical.ends_with("/coins/bitcoin"), "{canonical} has no range");
+    assert!(
+        canonical.ends_with("/coins/bitcoin"),
+        "{canonical} has no range"
+    );
     assert!(html.contains("<details class=\"chart-data\">"));
     assert!(html.contains("Times are in UTC."));
     assert!(

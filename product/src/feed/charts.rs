@@ -81,8 +81,7 @@ impl Charts {
         let finish = |series: Series| {
             starting_where_the_change_does(ending_at_price(series, coin, end), coin, range, end)
         };
-        let sparkline =
-            || finish(Series::hourly_ending_at(&coin.sparkline_7d, end).since(since));
+        let sparkline = || finish(Series::hourly_ending_at(&coin.sparkline_7d, end).since(since));
         if range == ChartRange::Week {
             return Ok(ChartData::Ready(sparkline()));
         }

@@ -49,7 +49,14 @@ mod tests {
 
     #[test]
     fn never_off_the_site_nor_onto_login_nor_from_the_root() {
-        for path in ["/", "//", "//evil.example/", "/\\evil.example/", "/account/", "/account/login/"] {
+        for path in [
+            "/",
+            "//",
+            "//evil.example/",
+            "/\\evil.example/",
+            "/account/",
+            "/account/login/",
+        ] {
             assert_eq!(target(path, ""), None, "{path}");
         }
         assert_eq!(target("/%2F%2Fevil.example/", ""), None);

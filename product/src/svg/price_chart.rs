@@ -672,7 +672,10 @@ mod tests {
                 ("2026-11-24T07:00:00Z", "24 Nov 2026, 07:00", "$150.00"),
             ]
         );
-        assert_eq!((chart.points[0].x.as_str(), chart.points[1].x.as_str()), ("4", "716"));
+        assert_eq!(
+            (chart.points[0].x.as_str(), chart.points[1].x.as_str()),
+            ("4", "716")
+        );
     }
 
     #[test]
@@ -686,10 +689,7 @@ mod tests {
                 step: 1_000.0
             }
         );
-        assert_eq!(
-            labels(btc_week),
-            ["$61K", "$62K", "$63K", "$64K", "$65K"]
-        );
+        assert_eq!(labels(btc_week), ["$61K", "$62K", "$63K", "$64K", "$65K"]);
 
         // The year: a $153K high no longer stretches the axis to $200K.
         let btc_year = PriceScale::new(74_000.0, 153_000.0);
@@ -717,14 +717,23 @@ mod tests {
         let shib = PriceScale::new(0.00003712, 0.00003948);
         assert_eq!(
             labels(shib),
-            ["$0.0000370", "$0.0000375", "$0.0000380", "$0.0000385", "$0.0000390", "$0.0000395"]
+            [
+                "$0.0000370",
+                "$0.0000375",
+                "$0.0000380",
+                "$0.0000385",
+                "$0.0000390",
+                "$0.0000395"
+            ]
         );
 
         // Narrow five-figure ranges keep their thousands separators.
         let narrow = PriceScale::new(61_234.0, 61_301.0);
         assert_eq!(
             labels(narrow),
-            ["$61,220", "$61,240", "$61,260", "$61,280", "$61,300", "$61,320"]
+            [
+                "$61,220", "$61,240", "$61,260", "$61,280", "$61,300", "$61,320"
+            ]
         );
 
         for (low, high) in [
@@ -744,7 +753,10 @@ mod tests {
 
     #[test]
     fn a_level_price_gets_a_band_around_it() {
-        assert_eq!(labels(PriceScale::new(0.0, 0.0)), ["$0.0", "$0.2", "$0.4", "$0.6", "$0.8", "$1.0"]);
+        assert_eq!(
+            labels(PriceScale::new(0.0, 0.0)),
+            ["$0.0", "$0.2", "$0.4", "$0.6", "$0.8", "$1.0"]
+        );
         let one = PriceScale::new(1.0, 1.0);
         assert!(one.lo < 1.0 && one.hi > 1.0, "{one:?}");
     }
@@ -786,7 +798,10 @@ mod tests {
         );
         for (t, _) in time_ticks(t0, t0 + 30 * DAY, ChartRange::Month) {
             let d = utc(t).expect("a time");
-            assert_eq!((d.weekday(), d.hour(), d.minute()), (time::Weekday::Monday, 0, 0));
+            assert_eq!(
+                (d.weekday(), d.hour(), d.minute()),
+                (time::Weekday::Monday, 0, 0)
+            );
         }
     }
 
@@ -821,8 +836,14 @@ mod tests {
                     })
                     .collect();
                 assert!(spans.len() >= 2, "{range:?} from {t0}: {spans:?}");
-                assert!(spans.iter().all(|&(l, r)| l >= 0.0 && r <= WIDTH), "{spans:?}");
-                assert!(spans.windows(2).all(|w| w[0].1 + LABEL_GAP <= w[1].0), "{spans:?}");
+                assert!(
+                    spans.iter().all(|&(l, r)| l >= 0.0 && r <= WIDTH),
+                    "{spans:?}"
+                );
+                assert!(
+                    spans.windows(2).all(|w| w[0].1 + LABEL_GAP <= w[1].0),
+                    "{spans:?}"
+                );
             }
         }
     }

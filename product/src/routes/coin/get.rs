@@ -119,7 +119,8 @@ pub async fn coin_page(
         Ok(id) => id,
         Err(_) => {
             // `/coins/Bitcoin` is `/coins/bitcoin`: ids are lowercase.
-            let lower = CoinId::parse(&path.to_ascii_lowercase()).map_err(|_| AppError::NotFound)?;
+            let lower =
+                CoinId::parse(&path.to_ascii_lowercase()).map_err(|_| AppError::NotFound)?;
             if snapshot.as_of().is_some() && snapshot.coin(&lower).is_none() {
                 return Err(AppError::NotFound);
             }
@@ -379,7 +380,9 @@ mod tests {
         let res = moved_to("/coins/bitcoin", "range=1y");
         assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
         assert_eq!(
-            res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()),
+            res.headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok()),
             Some("/coins/bitcoin?range=1y")
         );
     }

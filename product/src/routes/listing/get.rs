@@ -198,7 +198,8 @@ pub(crate) fn title(query: &ListingQuery) -> String {
         .text(),
         None => Copy::ListingTitle.text(),
     };
-    let by_rank = query.sort == SortKey::Rank && query.direction == SortKey::Rank.natural_direction();
+    let by_rank =
+        query.sort == SortKey::Rank && query.direction == SortKey::Rank.natural_direction();
     Copy::ListingTitleWith {
         base,
         sort: (!by_rank).then(|| {
@@ -383,6 +384,9 @@ mod tests {
             t("q=bit&sort=name&page=2"),
             "Coins matching “bit” by name, A to Z, page 2"
         );
-        assert_eq!(t("sort=rank&dir=desc"), "Cryptocurrency prices by rank, from the lowest ranked");
+        assert_eq!(
+            t("sort=rank&dir=desc"),
+            "Cryptocurrency prices by rank, from the lowest ranked"
+        );
     }
 }
