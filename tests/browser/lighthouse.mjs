@@ -4,8 +4,10 @@
 // artifacts/lighthouse/, with a summary.json of every score.
 //
 // Runs the Debian Chromium (CHROME_PATH, default /usr/bin/chromium) headless through the
-// lighthouse CLI from tests/browser/node_modules; nothing is downloaded. Exit status 0 only
-// when every page scored enough in every category.
+// lighthouse CLI from tests/browser/node_modules; nothing is downloaded. Performance varies
+// from run to run with the machine's load (Lighthouse's own advice is the median of several
+// runs), so a page that falls short is run twice more and judged by its median run. Exit
+// status 0 only when every page scored enough in every category.
 //
 //   CLUSTER_URL=http://127.0.0.1:18080 node lighthouse.mjs
 
@@ -31,8 +33,8 @@ async function firstCoinPath() {
   return match[1];
 }
 
-function run(name, url, formFactor) {
-  const base = join(OUT, `${name}-${formFactor}`);
+function run(name, url, formFactor, attempt = 1) {
+  const base = join(OUT, attempt === 1 ? `${name}-${formFactor}` : `${name}-${formFactor}-run${attempt}`);
   const args = [
     CLI,
     url,
@@ -66,7 +68,21 @@ function run(name, url, formFactor) {
       if (ref.weight > 0 && audit && audit.score !== null && audit.score < 1) lost.push(`${c}: ${ref.id} (${audit.displayValue || audit.score})`);
     }
   }
-  return { name, formFactor, url, secs, scores, lost };
+  return { name, formFactor, url, secs, scores, lost, attempt };
+}
+
+const total = (r) => CATEGORIES.reduce((sum, c) => sum + r.scores[c], 0);
+
+// The run whose scores sum to the median of three, when the first falls short.
+function judged(name, url, formFactor) {
+  const first = run(name, url, formFactor);
+  if (first.error || CATEGORIES.every((c) => first.scores[c] >= MIN)) return first;
+  const runs = [first, run(name, url, formFactor, 2), run(name, url, formFactor, 3)].filter((r) => !r.error);
+  runs.sort((a, b) => total(a) - total(b));
+  const median = runs[Math.floor((runs.length - 1) / 2)] ?? first;
+  median.secs = runs.reduce((sum, r) => sum + r.secs, 0);
+  median.runs = runs.map((r) => r.scores);
+  return median;
 }
 
 const started = Date.now();
@@ -81,7 +97,7 @@ const results = [];
 let failed = false;
 for (const [name, url] of pages) {
   for (const formFactor of FORM_FACTORS) {
-    const r = run(name, url, formFactor);
+    const r = judged(name, url, formFactor);
     results.push(r);
     if (r.error) {
       failed = true;
@@ -91,11 +107,12 @@ for (const [name, url] of pages) {
     const low = CATEGORIES.filter((c) => r.scores[c] < MIN);
     if (low.length > 0) failed = true;
     const line = CATEGORIES.map((c) => `${c} ${r.scores[c]}`).join(', ');
-    console.log(`${low.length ? 'FAIL' : 'ok  '} ${name} ${formFactor} (${r.secs.toFixed(1)} s): ${line}`);
+    const median = r.runs ? ` (median of ${r.runs.length} runs, report ${r.attempt})` : '';
+    console.log(`${low.length ? 'FAIL' : 'ok  '} ${name} ${formFactor} (${r.secs.toFixed(1)} s): ${line}${median}`);
     for (const l of r.lost) console.log(`       ${l}`);
   }
 }
-const total = (Date.now() - started) / 1000;
-writeFileSync(join(OUT, 'summary.json'), JSON.stringify({ min: MIN, seconds: total, results }, null, 2));
-console.log(`lighthouse: ${results.length} runs in ${total.toFixed(1)} s; reports in ${OUT}`);
+const seconds = (Date.now() - started) / 1000;
+writeFileSync(join(OUT, 'summary.json'), JSON.stringify({ min: MIN, seconds, results }, null, 2));
+console.log(`lighthouse: ${results.length} pages in ${seconds.toFixed(1)} s; reports in ${OUT}`);
 process.exit(failed ? 1 : 0);
