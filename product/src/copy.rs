@@ -6,10 +6,6 @@ use crate::market::listing::SortKey;
 use askama::Template;
 
 #[derive(Debug, Clone, PartialEq)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a Copy is built and rendered at once, never stored or moved in bulk"
-)]
 pub enum Copy {
     DemoBanner,
     NotLoadedBanner,
