@@ -640,6 +640,8 @@ def service_env(state: dict, service: str, port: int) -> dict:
         # and the task definitions).
         env["GLIBC_TUNABLES"] = "glibc.malloc.mmap_threshold=1048576"
     if service == "product":
+        # Canonical links and Open Graph URLs name the site as visitors reach it: through nginx.
+        env["PUBLIC_URL"] = f"http://{HOST}:{ports(s)['nginx']}"
         env["MARKET_SOURCE"] = s["market_source"]
         env["MARKET_REFRESH_SECS"] = str(s["market_refresh_secs"])
         env["MARKET_STALE_SECS"] = str(s["market_stale_secs"])

@@ -10,6 +10,7 @@
 //! | `MARKET_TOP_COINS` | how many ranked coins the listing keeps fresh, 1 to 5,000, default 1,000 (four pages of 250) |
 //! | `MARKET_REFRESH_SECS` | a request for the top page's interval; the planner lengthens it when the budget cannot afford it, and says so. Unset: the planner's choice. At least 60 against CoinGecko's own hosts; a stand-in upstream in tests may go down to 1 |
 //! | `MARKET_STALE_SECS` | age after which pages show the stale banner: default 600 or two top-page intervals, whichever is longer; at least one interval |
+//! | `PUBLIC_URL` | the site's origin as visitors reach it (`https://coinwatch.example`), for canonical links and Open Graph URLs; without it pages carry neither. `site` defaults to `http://` and its `BIND` |
 //! | `BENCH_CEILING` | `true` mounts `GET /_bench/ceiling` for `bench/run`; never set it in production. Default `false` |
 
 use crate::budget::{CallBudget, Plan};
@@ -32,6 +33,46 @@ pub struct Config {
     pub market: MarketConfig,
     /// Mounts the benchmark's ceiling route (`BENCH_CEILING`); off unless asked for.
     pub bench_ceiling: bool,
+    /// Where visitors reach the site (`PUBLIC_URL`), for absolute links in page metadata.
+    pub public_url: Option<PublicUrl>,
+}
+
+/// The site's origin as visitors see it: `https://coinwatch.example`, no path, no slash at
+/// the end. Canonical links and Open Graph URLs are built on it, never on a request's `Host`,
+/// which a client chooses and a kept listing page would repeat to everyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn parse(var: &'static str, raw: &str) -> Result<Self, ConfigError> {
+        const EXPECTS: &str = "an http(s) origin such as https://coinwatch.example";
+        let url = Url::parse(raw.trim())
+            .map_err(|_| ConfigError::new(var, format!("expected {EXPECTS}, got {raw:?}")))?;
+        let plain = matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some()
+            && url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+            && url.password().is_none();
+        if !plain {
+            return Err(ConfigError::new(
+                var,
+                format!("expected {EXPECTS} without path, query or credentials, got {raw:?}"),
+            ));
+        }
+        Ok(Self(url.as_str().trim_end_matches('/').to_owned()))
+    }
+
+    /// The origin without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The absolute URL of a local path (`/coins/bitcoin`).
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -114,23 +155,36 @@ impl Config {
             database_url,
             market,
             bench_ceiling: var_bool(env, "BENCH_CEILING", false)?,
+            public_url: public_url(env)?,
         })
     }
 
     /// Product's own settings over an already-read common config and database: the `site`
-    /// binary, where `MARKET_SOURCE` defaults to `demo` so a laptop needs no setup.
+    /// binary, where `MARKET_SOURCE` defaults to `demo` so a laptop needs no setup, and
+    /// `PUBLIC_URL` to the address it listens on.
     pub fn with_database(
         env: &dyn Source,
         common: CommonConfig,
         database_url: DatabaseUrl,
     ) -> Result<Self, ConfigError> {
+        let public_url = match public_url(env)? {
+            Some(url) => Some(url),
+            None => PublicUrl::parse("BIND", &format!("http://{}", common.bind)).ok(),
+        };
         Ok(Self {
             common,
             database_url,
             market: MarketConfig::from_env(env, Some(SourceKind::Demo))?,
             bench_ceiling: var_bool(env, "BENCH_CEILING", false)?,
+            public_url,
         })
     }
+}
+
+fn public_url(env: &dyn Source) -> Result<Option<PublicUrl>, ConfigError> {
+    optional_var(env, "PUBLIC_URL")
+        .map(|raw| PublicUrl::parse("PUBLIC_URL", &raw))
+        .transpose()
 }
 
 impl MarketConfig {
@@ -358,6 +412,34 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         MarketConfig::from_env(&map, None)
+    }
+
+    #[test]
+    fn a_public_url_is_a_bare_http_origin() {
+        let url = PublicUrl::parse("PUBLIC_URL", "https://coinwatch.example/").expect("an origin");
+        assert_eq!(
+            url.join("/coins/bitcoin"),
+            "https://coinwatch.example/coins/bitcoin"
+        );
+        assert_eq!(
+            PublicUrl::parse("PUBLIC_URL", "http://127.0.0.1:8080")
+                .expect("an origin")
+                .as_str(),
+            "http://127.0.0.1:8080"
+        );
+        for bad in [
+            "coinwatch.example",
+            "ftp://coinwatch.example",
+            "https://coinwatch.example/app",
+            "https://coinwatch.example/?x=1",
+            "https://user:pw@coinwatch.example",
+        ] {
+            assert_eq!(
+                PublicUrl::parse("PUBLIC_URL", bad).map_err(|e| e.var),
+                Err("PUBLIC_URL"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

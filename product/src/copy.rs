@@ -23,12 +23,50 @@ pub enum Copy {
     SearchTitle {
         term: String,
     },
+    /// A listing title (`base`) with the sort when it is not the default, and the page after
+    /// the first: "Cryptocurrency prices by 24h change, lowest first, page 2".
+    ListingTitleWith {
+        base: String,
+        sort: Option<String>,
+        page: Option<u32>,
+    },
+    /// A column as a sort order in a title.
+    SortPhrase {
+        key: SortKey,
+        ascending: bool,
+    },
+    /// `symbol` upper-cased.
+    CoinTitle {
+        name: String,
+        symbol: String,
+    },
+    /// The meta description of a coin page; amounts already formatted.
+    CoinDescription {
+        name: String,
+        symbol: String,
+        price: String,
+        market_cap: String,
+    },
+    /// A coin page asked for before the first market snapshot.
+    WaitingTitle,
     WatchlistTitle,
     Column {
         key: SortKey,
     },
     AllTimeHigh,
     AllTimeLow,
+    /// Today's price against an all-time extreme; `above` is `None` when they are equal.
+    AllTimeDistance {
+        percent: String,
+        above: Option<bool>,
+        high: bool,
+    },
+    /// Under a chart: its time zone, how often it has a point (`hourly`), and whether its
+    /// extremes may differ from the 24h high and low.
+    ChartNote {
+        resolution: Option<String>,
+        differs_from_day: bool,
+    },
     /// `share` is already formatted (`92.8%`).
     SupplyShare {
         share: String,
@@ -136,6 +174,30 @@ mod tests {
         assert_eq!(
             Copy::SearchTitle { term: "bit".into() }.text(),
             "Coins matching “bit”"
+        );
+        assert_eq!(
+            Copy::ListingTitleWith {
+                base: "Cryptocurrency prices".into(),
+                sort: Some(
+                    Copy::SortPhrase {
+                        key: SortKey::Change24h,
+                        ascending: true
+                    }
+                    .text()
+                ),
+                page: Some(2),
+            }
+            .text(),
+            "Cryptocurrency prices by 24h change, lowest first, page 2"
+        );
+        assert_eq!(
+            Copy::ChartNote {
+                resolution: Some("hourly".into()),
+                differs_from_day: true
+            }
+            .text(),
+            "Times are in UTC. Chart points are hourly, so the chart’s high and low can differ \
+             from the 24h high and low under Market, which count every trade."
         );
         assert_eq!(
             Copy::SupplyShare {

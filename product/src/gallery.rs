@@ -11,7 +11,6 @@ use crate::routes::coin::get::{ChartView, CoinPage, WatchState};
 use crate::routes::listing::get::{ListingPage, title};
 use crate::routes::listing::rows::Marks;
 use crate::routes::watchlist::get::WatchlistPage;
-use crate::svg::price_chart::PriceChart;
 use shared_ui::gallery::{Sample, demo_banner, sample_context, stale_banner};
 use shared_ui::{Banner, Currency, CurrencyChoice, InCurrency, Nav, PageContext};
 
@@ -134,18 +133,65 @@ fn coin_page_in(
     )
 }
 
-fn drawn(series: &Series, range: ChartRange, name: &str) -> ChartView {
-    drawn_in(series, range, name, InCurrency::USD)
+fn drawn(series: &Series, range: ChartRange, coin: &Coin) -> ChartView {
+    drawn_in(series, range, coin, InCurrency::USD)
 }
 
-fn drawn_in(series: &Series, range: ChartRange, name: &str, cur: InCurrency) -> ChartView {
-    match PriceChart::new(series, range, cur) {
-        Some(chart) => ChartView::Drawn {
-            summary: chart.summary(name),
-            chart: Box::new(chart),
-        },
-        None => ChartView::Empty,
+fn drawn_in(series: &Series, range: ChartRange, coin: &Coin, cur: InCurrency) -> ChartView {
+    ChartView::drawn(series, range, coin, cur)
+}
+
+/// Prices whose labels are hardest to fit: a tiny price, one hovering around a dollar, and a
+/// five-figure one, charted over every range (the browser tests check that no label is cut).
+fn awkward_charts(template: &Coin) -> Vec<Sample> {
+    let prices = [
+        ("tiny", "Tiny Price Token", "tiny", 5.12e-9),
+        ("near-one", "Steady Dollar", "sdol", 0.9996),
+        ("five-figure", "Heavy Coin", "hvy", 98_765.4),
+    ];
+    let mut out = Vec::new();
+    for (key, name, symbol, price) in prices {
+        let mut coin = template.clone();
+        coin.id = CoinId::parse(&format!("{key}-coin")).unwrap_or(coin.id);
+        coin.name = name.into();
+        coin.symbol = symbol.into();
+        for range in ChartRange::ALL {
+            let step = if range == ChartRange::Year {
+                86_400
+            } else {
+                3_600
+            };
+            let count = range.seconds() / step;
+            let series = Series::from(
+                (0..=count)
+                    .map(|i| PricePoint {
+                        at: NOW - range.seconds() + i * step,
+                        price: price
+                            * (1.0
+                                + 0.004 * ((i as f64) / 9.0).sin()
+                                + 0.0001 * i as f64 / count as f64),
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            let (low, high) = series
+                .extremes()
+                .map_or((price, price), |(l, h)| (l.price, h.price));
+            coin.price = series.points().last().map(|p| p.price);
+            coin.high_24h = Some(high);
+            coin.low_24h = Some(low);
+            out.push(coin_page(
+                &format!("chart-{key}-{}", range.as_str()),
+                &format!("Coin page: {name}'s {} chart ({price})", range.as_str()),
+                &coin,
+                drawn(&series, range, &coin),
+                WatchState::Anonymous {
+                    login_url: "/account/login".into(),
+                },
+                range,
+            ));
+        }
     }
+    out
 }
 
 pub fn samples() -> Vec<Sample> {
@@ -282,7 +328,7 @@ pub fn samples() -> Vec<Sample> {
             "coin",
             "Coin page: anonymous, 7-day chart",
             &bitcoin,
-            drawn(&week, ChartRange::Week, &bitcoin.name),
+            drawn(&week, ChartRange::Week, &bitcoin),
             anonymous_watch.clone(),
             ChartRange::Week,
         ),
@@ -290,7 +336,7 @@ pub fn samples() -> Vec<Sample> {
             "coin-watching",
             "Coin page: signed in, watching, 1-year chart",
             &bitcoin,
-            drawn(&year, ChartRange::Year, &bitcoin.name),
+            drawn(&year, ChartRange::Year, &bitcoin),
             WatchState::Watching,
             ChartRange::Year,
         ),
@@ -298,7 +344,7 @@ pub fn samples() -> Vec<Sample> {
             "coin-not-watching",
             "Coin page: signed in, not watching",
             &bitcoin,
-            drawn(&week, ChartRange::Week, &bitcoin.name),
+            drawn(&week, ChartRange::Week, &bitcoin),
             WatchState::NotWatching,
             ChartRange::Week,
         ),
@@ -306,7 +352,7 @@ pub fn samples() -> Vec<Sample> {
             "coin-watchlist-unknown",
             "Coin page: watchlist unreadable (no button)",
             &bitcoin,
-            drawn(&week, ChartRange::Week, &bitcoin.name),
+            drawn(&week, ChartRange::Week, &bitcoin),
             WatchState::Unknown,
             ChartRange::Week,
         ),
@@ -314,7 +360,7 @@ pub fn samples() -> Vec<Sample> {
             "coin-flat-chart",
             "Coin page: a flat price line",
             &bitcoin,
-            drawn(&flat, ChartRange::Day, &bitcoin.name),
+            drawn(&flat, ChartRange::Day, &bitcoin),
             anonymous_watch.clone(),
             ChartRange::Day,
         ),
@@ -322,7 +368,7 @@ pub fn samples() -> Vec<Sample> {
             "coin-single-point-chart",
             "Coin page: a chart with one price",
             &bitcoin,
-            drawn(&single, ChartRange::Day, &bitcoin.name),
+            drawn(&single, ChartRange::Day, &bitcoin),
             anonymous_watch.clone(),
             ChartRange::Day,
         ),
@@ -357,7 +403,7 @@ pub fn samples() -> Vec<Sample> {
             drawn_in(
                 &week,
                 ChartRange::Week,
-                &bitcoin.name,
+                &bitcoin,
                 in_currency(Currency::Eur),
             ),
             WatchState::NotWatching,
@@ -373,6 +419,8 @@ pub fn samples() -> Vec<Sample> {
             ChartRange::Week,
         ),
     ]);
+
+    samples.extend(awkward_charts(&bitcoin));
 
     let watched: Vec<CoinId> = full.coins().iter().take(5).map(|c| c.id.clone()).collect();
     let gone = CoinId::parse("delisted-coin")

@@ -42,6 +42,7 @@ pub struct ProductService {
     watched: Arc<watched::WatchedCoins>,
     bench_ceiling: bool,
     cookies: routes::currency::CookiePolicy,
+    origin: routes::Origin,
 }
 
 impl ProductService {
@@ -65,6 +66,7 @@ impl ProductService {
             cookies: routes::currency::CookiePolicy {
                 secure: config.common.cookie_secure,
             },
+            origin: routes::Origin(config.public_url.clone()),
         })
     }
 
@@ -129,7 +131,8 @@ impl Service for ProductService {
             .app_data(actix_web::web::Data::new(self.cookies))
             .app_data(actix_web::web::Data::from(Arc::clone(&self.feed)))
             .app_data(actix_web::web::Data::from(Arc::clone(&self.listing_cache)))
-            .app_data(actix_web::web::Data::from(Arc::clone(&self.watched))),
+            .app_data(actix_web::web::Data::from(Arc::clone(&self.watched)))
+            .app_data(actix_web::web::Data::new(self.origin.clone())),
         );
     }
 }

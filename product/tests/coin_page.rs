@@ -22,6 +22,15 @@ fn odd_series() -> Value {
     flat["sparkline_in_7d"] = json!({"price": vec![5.0; 168]});
     let mut single = coin("onepoint", "one", "One Point", 2, 7.0);
     single["sparkline_in_7d"] = json!({"price": [7.0]});
+    // A level line is a price that did not move: the feed's own changes say so too.
+    for change in [
+        "price_change_percentage_24h",
+        "price_change_percentage_24h_in_currency",
+        "price_change_percentage_7d_in_currency",
+    ] {
+        flat[change] = json!(0.0);
+        single[change] = json!(0.0);
+    }
     let mut empty = coin("emptycoin", "emp", "Empty Coin", 3, 9.0);
     empty["sparkline_in_7d"] = json!({"price": []});
     let mut nothing = coin("nothing", "no", "Nothing", 4, 1.0);
@@ -76,10 +85,10 @@ async fn a_coin_page_shows_every_figure_with_the_supply_bar_and_all_time_extreme
         "All-time high",
         "$128,463.00",
         "2024-03-14",
-        "-50.00%",
+        "50.0% below the all-time high",
         "All-time low",
         "2015-10-20",
-        "+900.00%",
+        "900.0% above the all-time low",
         "Last updated",
         "Prices as of",
         "Log in to watch",
@@ -101,11 +110,91 @@ async fn a_coin_page_shows_every_figure_with_the_supply_bar_and_all_time_extreme
 }
 
 #[actix_web::test]
+async fn a_wrong_case_id_or_a_trailing_slash_moves_permanently_to_the_canonical_address() {
+    let (_upstream, app) = with_coins(three_coins()).await;
+    for (from, to) in [
+        ("/coins/Bitcoin", "/coins/bitcoin"),
+        (
+            "/coins/BITCOIN?range=1y&x=%2F",
+            "/coins/bitcoin?range=1y&x=%2F",
+        ),
+        ("/watchlist/", "/watchlist"),
+        ("/coins/bitcoin/?range=24h", "/coins/bitcoin?range=24h"),
+    ] {
+        let res = app.get(from).await;
+        assert_eq!(res.status().as_u16(), 301, "{from}");
+        assert_eq!(
+            res.headers().get("location").and_then(|v| v.to_str().ok()),
+            Some(to),
+            "{from}"
+        );
+    }
+    for never in ["//evil.example/", "/%2F%2Fevil.example/", "/account/", "/"] {
+        let res = app.get(never).await;
+        assert_ne!(res.status().as_u16(), 301, "{never} must not redirect");
+    }
+}
+
+#[actix_web::test]
+async fn a_coin_page_names_its_coin_and_price_to_search_engines_and_link_previews() {
+    let (_upstream, app) = with_coins(three_coins()).await;
+    let (status, html) = app.page("/coins/bitcoin?range=24h").await;
+    assert_eq!(status, 200);
+    for text in [
+        "<title>Bitcoin (BTC) price and chart · Coinwatch</title>".to_owned(),
+        "<meta name=\"description\" content=\"Bitcoin (BTC) price today: $64,231.50".to_owned(),
+        "<meta property=\"og:title\" content=\"Bitcoin (BTC) price and chart\">".to_owned(),
+        "<meta property=\"og:type\" content=\"website\">".to_owned(),
+    ] {
+        assert!(html.contains(&text), "the coin page lacks {text:?}");
+    }
+    let canonical = html
+        .split("<link rel=\"canonical\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a canonical link");
+    assert!(canonical.starts_with("http"), "{canonical} is absolute");
+    assert!(
+        canonical.ends_with("/coins/bitcoin"),
+        "{canonical} has no range"
+    );
+    assert!(html.contains("<details class=\"chart-data\">"));
+    assert!(html.contains("Times are in UTC."));
+    assert!(
+        html.contains("/assets/chart.") && html.contains(".js\" defer></script>"),
+        "the readout script"
+    );
+}
+
+#[actix_web::test]
+async fn a_day_chart_says_the_change_the_24h_figure_says() {
+    let (_upstream, app) = with_coins(three_coins()).await;
+    let (_, html) = app.page("/coins/bitcoin?range=24h").await;
+    let badge = html
+        .split("<li>24h <span class=\"change")
+        .nth(1)
+        .and_then(|rest| rest.split("</span>").nth(1))
+        .and_then(|rest| rest.split('<').next())
+        .expect("a 24h badge")
+        .trim_start_matches(['+', '-'])
+        .to_owned();
+    let summary = html
+        .split("<figcaption id=\"chart-summary\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</figcaption>").next())
+        .expect("a summary");
+    assert!(
+        summary.contains(&format!("up {badge}")) || summary.contains(&format!("down {badge}")),
+        "badge {badge:?}, summary {summary:?}"
+    );
+}
+
+#[actix_web::test]
 async fn an_unknown_or_malformed_coin_gets_the_styled_404() {
     let (_upstream, app) = with_coins(three_coins()).await;
     for page in [
         "/coins/dogecoin",
-        "/coins/Bitcoin",
+        "/coins/Dogecoin",
         "/coins/%2E%2E%2Fetc",
         "/coins/bit%0Acoin",
         "/coins/a%20b",
@@ -205,7 +294,8 @@ async fn a_long_range_is_fetched_in_the_background_then_served_from_the_cache() 
     .await;
     let (_, html) = app.page("/coins/bitcoin?range=30d").await;
     assert!(
-        html.contains("Bitcoin over the last 30 days: from $60,000.00 to $60,720.00"),
+        // The cached chart's own last point gives way to the page's price at the snapshot.
+        html.contains("Bitcoin over the last 30 days: from $60,000.00 to $64,231.50"),
         "{html}"
     );
     assert_every_svg_is_well_formed(&html);

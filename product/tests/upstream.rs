@@ -260,9 +260,19 @@ async fn a_first_start_against_a_dead_upstream_says_prices_are_coming_and_never_
         "{:?}",
         banners(&html)
     );
+    assert!(
+        !html.contains("role=\"search\"") && !html.contains("Coins per page"),
+        "no search or page size without coins"
+    );
+    assert!(html.contains("Market data is on its way"));
     let (status, html) = app.page("/coins/bitcoin").await;
     assert_eq!(status, 503, "no coin can be shown yet");
     assert!(html.contains("<main"));
+    assert!(
+        html.contains("Market data is on its way") && html.contains("the coin list is empty too"),
+        "the coin page agrees with the empty listing"
+    );
+    assert!(!html.contains("may still be available"));
 }
 
 #[actix_web::test]

@@ -51,9 +51,12 @@ pub static FAVICON: Asset = asset!("favicon", "svg", "image/svg+xml");
 /// The favicon drawn at 180×180 px, for home screens that take no SVG.
 pub static APPLE_TOUCH_ICON: Asset = asset!("apple-touch-icon", "png", "image/png");
 
+/// The price chart's readout: follows the pointer and the arrow keys (coin pages only).
+pub static CHART_SCRIPT: Asset = asset!("chart", "js", "text/javascript; charset=utf-8");
+
 /// Every embedded asset, for the router.
-pub fn all() -> [&'static Asset; 3] {
-    [&STYLESHEET, &FAVICON, &APPLE_TOUCH_ICON]
+pub fn all() -> [&'static Asset; 4] {
+    [&STYLESHEET, &FAVICON, &APPLE_TOUCH_ICON, &CHART_SCRIPT]
 }
 
 /// Finds the asset whose hashed name is `name`. Any other name, an old hash included, is `None`.

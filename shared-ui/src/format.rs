@@ -123,7 +123,7 @@ pub fn price_in(value: impl MaybeNumber, currency: Currency) -> String {
 }
 
 /// The number with the currency's sign where it goes, and a minus before both.
-fn with_sign(number: &str, currency: Currency, minus: &str) -> String {
+pub fn with_sign(number: &str, currency: Currency, minus: &str) -> String {
     match currency.sign() {
         Sign::Prefix(symbol) => format!("{minus}{symbol}{number}"),
         // A no-break space keeps the unit on the amount's line.

@@ -24,9 +24,9 @@ fn every_page_state_matches_its_reviewed_snapshot() {
          INSTA_UPDATE=always cargo test -p site --test snapshots  and commit the .snap files.",
     );
     settings.set_prepend_module_to_snapshot(false);
-    // Asset names carry a content hash: a CSS edit should not rewrite every snapshot.
+    // Asset names carry a content hash: a CSS or script edit should not rewrite every snapshot.
     settings.add_filter(
-        r"(app|favicon|apple-touch-icon)\.[0-9a-f]{16}\.(css|svg|png)",
+        r"(app|favicon|apple-touch-icon|chart)\.[0-9a-f]{16}\.(css|svg|png|js)",
         "$1.[hash].$2",
     );
     // Relative times ("5 minutes ago") depend on when the test runs.

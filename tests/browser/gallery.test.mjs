@@ -6,67 +6,21 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, runAxe, validateHtml, REPO, ARTIFACTS, WIDTHS, SCHEMES } from './lib.mjs';
+import { launch, runAxe, validateHtml, startSite, ARTIFACTS, WIDTHS, SCHEMES } from './lib.mjs';
 
 const GALLERY_HTML = join(ARTIFACTS, 'gallery-html');
-
-function siteBinary() {
-  if (process.env.SITE_BIN) return process.env.SITE_BIN;
-  const target = process.env.CARGO_TARGET_DIR || join(REPO, 'target');
-  for (const profile of ['release', 'debug']) {
-    const bin = join(target, profile, 'site');
-    if (existsSync(bin)) return bin;
-  }
-  throw new Error(`no site binary under ${target}: run cargo build --release -p site`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function waitReady(base, child) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`site exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(`${base}/readyz`);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('site never became ready');
-}
 
 describe('the page gallery', () => {
   let site;
   let base;
   let browser;
-  let dataDir;
   const samples = [];
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'gallery-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    site = spawn(siteBinary(), [], {
-      env: { PATH: process.env.PATH, BIND: `127.0.0.1:${port}`, DATA_DIR: dataDir, RUST_LOG: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    await waitReady(base, site);
+    site = await startSite();
+    base = site.base;
     const index = await (await fetch(`${base}/_gallery`)).text();
     for (const match of index.matchAll(/src="\/_gallery\/([a-z0-9-]+)"/g)) samples.push(match[1]);
     rmSync(GALLERY_HTML, { recursive: true, force: true });
@@ -76,8 +30,7 @@ describe('the page gallery', () => {
 
   after(async () => {
     await browser?.close();
-    site?.kill('SIGTERM');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    site?.stop();
   });
 
   test('lists every page state', () => {

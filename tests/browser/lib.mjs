@@ -3,8 +3,10 @@
 
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -197,4 +199,61 @@ export function javaVersion() {
 
 export function readText(file) {
   return readFileSync(file, 'utf8');
+}
+
+// The local `site` binary (SITE_BIN, else target/release/site, else target/debug/site): both
+// services in one process on a free port with the demo feed, and the page gallery.
+function siteBinary() {
+  if (process.env.SITE_BIN) return process.env.SITE_BIN;
+  const target = process.env.CARGO_TARGET_DIR || join(REPO, 'target');
+  for (const profile of ['release', 'debug']) {
+    const bin = join(target, profile, 'site');
+    if (existsSync(bin)) return bin;
+  }
+  throw new Error(`no site binary under ${target}: run cargo build --release -p site`);
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitReady(base, child) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`site exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}/readyz`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('site never became ready');
+}
+
+// Starts `site` with a data directory of its own; `stop()` ends it and removes the directory.
+export async function startSite() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'site-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(siteBinary(), [], {
+    env: { PATH: process.env.PATH, BIND: `127.0.0.1:${port}`, DATA_DIR: dataDir, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitReady(base, child);
+  return {
+    base,
+    stop() {
+      child.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

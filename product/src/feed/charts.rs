@@ -92,13 +92,10 @@ impl Charts {
     ) -> Result<ChartData, DbError> {
         let end = coin.last_updated.unwrap_or(as_of).min(as_of);
         let since = end - range.seconds();
-        let sparkline = || {
-            ending_at_price(
-                Series::hourly_ending_at(&coin.sparkline_7d, end).since(since),
-                coin,
-                end,
-            )
+        let finish = |series: Series| {
+            starting_where_the_change_does(ending_at_price(series, coin, end), coin, range, end)
         };
+        let sparkline = || finish(Series::hourly_ending_at(&coin.sparkline_7d, end).since(since));
         if range == ChartRange::Week {
             return Ok(ChartData::Ready(sparkline()));
         }
@@ -116,7 +113,7 @@ impl Charts {
             Err(err) => return Err(err),
         };
         if history.covers(since, range.seconds() / 20) && history.points().len() >= 8 {
-            return Ok(ChartData::Ready(ending_at_price(history, coin, end)));
+            return Ok(ChartData::Ready(finish(history)));
         }
         if range.within_sparkline() {
             return Ok(ChartData::Ready(sparkline()));
@@ -151,11 +148,7 @@ impl Charts {
                 if needs_fetch {
                     self.fetch_in_background(coin.id.clone(), range);
                 }
-                Ok(ChartData::Ready(ending_at_price(
-                    cached.series.since(since),
-                    coin,
-                    end,
-                )))
+                Ok(ChartData::Ready(finish(cached.series.since(since))))
             }
             None => {
                 self.fetch_in_background(coin.id.clone(), range);
@@ -234,16 +227,93 @@ impl Charts {
     }
 }
 
+/// Over 24 hours and 7 days, the series starting at the price the snapshot's 24h or 7d change
+/// was measured from, exactly one range before `end`: the chart's change is then the change
+/// the page shows above it, from one source, rather than the change since whichever sampled
+/// point happens to come first.
+fn starting_where_the_change_does(
+    series: Series,
+    coin: &Coin,
+    range: ChartRange,
+    end: i64,
+) -> Series {
+    let change = match range {
+        ChartRange::Day => coin.change_24h,
+        ChartRange::Week => coin.change_7d,
+        ChartRange::Month | ChartRange::Year => None,
+    };
+    let (Some(price), Some(change)) = (coin.price, change) else {
+        return series;
+    };
+    let factor = 1.0 + change / 100.0;
+    if !(factor.is_finite() && factor > 0.0) || series.is_empty() {
+        return series;
+    }
+    let start = end - range.seconds();
+    let mut points: Vec<PricePoint> = series
+        .points()
+        .iter()
+        .copied()
+        .filter(|p| p.at > start)
+        .collect();
+    points.push(PricePoint {
+        at: start,
+        price: price / factor,
+    });
+    points.into()
+}
+
 /// The series with the coin's current price as its last point, so the chart ends where the
 /// page's price is.
 fn ending_at_price(series: Series, coin: &Coin, end: i64) -> Series {
     let Some(price) = coin.price else {
         return series;
     };
-    if series.points().last().is_some_and(|p| p.at >= end) {
-        return series;
-    }
+    // A point at or after the snapshot's moment is the page's price by another name.
     let mut points: Vec<PricePoint> = series.into();
+    points.retain(|p| p.at < end);
     points.push(PricePoint { at: end, price });
     points.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::svg::price_chart::PriceChart;
+
+    #[test]
+    fn a_day_chart_changes_by_the_24h_change_the_page_shows() {
+        let mut coin = crate::market::coin::sample("bitcoin");
+        coin.price = Some(95.78);
+        coin.change_24h = Some(-4.22);
+        let end = 1_795_500_000;
+        // Hourly points whose first is not where the 24h change was measured from.
+        let sampled = Series::hourly_ending_at(&[101.0, 99.0, 97.0, 96.0], end - 1800);
+        let series = starting_where_the_change_does(
+            ending_at_price(sampled, &coin, end),
+            &coin,
+            ChartRange::Day,
+            end,
+        );
+        let points = series.points();
+        assert_eq!(points.first().map(|p| p.at), Some(end - 86_400));
+        assert_eq!(points.last().map(|p| (p.at, p.price)), Some((end, 95.78)));
+        let chart =
+            PriceChart::new(&series, ChartRange::Day, shared_ui::InCurrency::USD).expect("a chart");
+        let change = chart.change_percent().expect("a change");
+        assert!((change - -4.22).abs() < 1e-9, "{change}");
+        assert!(chart.summary("Bitcoin").contains("down 4.22%"));
+    }
+
+    #[test]
+    fn thirty_days_and_a_year_keep_their_own_first_point() {
+        let mut coin = crate::market::coin::sample("bitcoin");
+        coin.change_24h = Some(5.0);
+        coin.change_7d = Some(5.0);
+        let series = Series::hourly_ending_at(&[1.0, 2.0], 10_000_000);
+        assert_eq!(
+            starting_where_the_change_does(series.clone(), &coin, ChartRange::Month, 10_000_000),
+            series
+        );
+    }
 }

@@ -5,9 +5,23 @@ pub(crate) mod coin;
 mod coin_table;
 pub(crate) mod currency;
 pub(crate) mod listing;
+mod trailing_slash;
 pub(crate) mod watchlist;
 
+use crate::config::PublicUrl;
 use actix_web::web;
+
+/// Where visitors reach the site, for canonical links and Open Graph URLs; pages carry
+/// neither when it is not configured.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Origin(pub(crate) Option<PublicUrl>);
+
+impl Origin {
+    /// The absolute URL of the local path `path`.
+    pub(crate) fn url(&self, path: &str) -> Option<String> {
+        self.0.as_ref().map(|origin| origin.join(path))
+    }
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(listing::get::listing_page))
@@ -18,5 +32,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(watchlist::unwatch::unwatch),
         )
         .route("/watchlist", web::get().to(watchlist::get::watchlist_page))
-        .route("/currency", web::post().to(currency::save::save));
+        .route("/currency", web::post().to(currency::save::save))
+        // Last: only a path no other route took.
+        .route(
+            trailing_slash::PATTERN,
+            web::get().to(trailing_slash::redirect),
+        );
 }

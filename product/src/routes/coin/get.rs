@@ -6,19 +6,21 @@
 use crate::copy::Copy;
 use crate::feed::{ChartData, Feed, LongTailCoin};
 use crate::market::{ChartRange, Coin, CoinId};
+use crate::routes::Origin;
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::Change;
 use crate::routes::currency::PageCurrency;
 use crate::store;
 use crate::svg::monogram::Monogram;
 use crate::svg::price_chart::PriceChart;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chassis::AppError;
 use chassis::db::DbPool;
-use chassis::page::{PageBuilder, render};
+use chassis::page::{PageBuilder, render, render_with_status};
 use shared_ui::InCurrency;
-use shared_ui::format::percent;
+use shared_ui::format::{percent, price_in};
 use shared_ui::template_prelude::*;
 
 #[derive(Template)]
@@ -26,9 +28,6 @@ use shared_ui::template_prelude::*;
 pub(crate) struct CoinPage {
     ctx: PageContext,
     coin: Coin,
-    /// The currency of the page's amounts and chart, and the sentence that says which it is.
-    cur: InCurrency,
-    prices_in: String,
     monogram: Monogram,
     changes: [(&'static str, Change); 3],
     as_of: AsOf,
@@ -39,10 +38,32 @@ pub(crate) struct CoinPage {
     supply: Option<SupplyBar>,
     all_time: [AllTime; 2],
     watch: WatchState,
+    meta: PageMeta,
+    chart_script: String,
+    /// The currency of the page's amounts and chart, and the sentence that says which it is.
+    cur: InCurrency,
+    prices_in: String,
     /// For a coin outside the ranked set: how many coins are ranked.
     outside_top: Option<usize>,
     /// Said under the chart when it is not what the range asked for.
     chart_note: Option<String>,
+}
+
+/// What the head says about the page to search engines and link previews.
+pub(crate) struct PageMeta {
+    description: String,
+    /// Absolute, when the site's address is configured.
+    canonical: Option<String>,
+    /// The home-screen icon as a preview image, absolute like `canonical`.
+    image: Option<String>,
+}
+
+/// A coin's address before the first market snapshot: the same news as the empty listing.
+#[derive(Template)]
+#[template(path = "coin_waiting.html")]
+struct CoinWaitingPage {
+    ctx: PageContext,
+    id: CoinId,
 }
 
 struct RangeLink {
@@ -55,6 +76,9 @@ pub(crate) enum ChartView {
     Drawn {
         chart: Box<PriceChart>,
         summary: String,
+        /// The time zone, how often the line has a point, and why its figures may differ
+        /// from the 24h figures under Market.
+        note: String,
     },
     /// The range is being fetched; the page says to come back.
     Pending,
@@ -77,6 +101,8 @@ struct AllTime {
     at: Option<i64>,
     /// Today's price relative to it, in percent.
     distance: Change,
+    /// The same in words: `16.8% below the all-time high`.
+    distance_text: String,
 }
 
 /// What the watch button can say.
@@ -97,15 +123,35 @@ pub async fn coin_page(
     page: PageBuilder,
     feed: web::Data<Feed>,
     pool: web::Data<DbPool>,
+    origin: web::Data<Origin>,
 ) -> Result<HttpResponse, AppError> {
-    let range = parse_range(req.query_string())?;
     let snapshot = feed.live().snapshot();
-    let Some(as_of) = snapshot.as_of() else {
-        return Err(AppError::Unavailable(
-            "no market snapshot has been loaded yet".into(),
-        ));
+    let id = match CoinId::parse(&path) {
+        Ok(id) => id,
+        Err(_) => {
+            // `/coins/Bitcoin` is `/coins/bitcoin`: ids are lowercase.
+            let lower =
+                CoinId::parse(&path.to_ascii_lowercase()).map_err(|_| AppError::NotFound)?;
+            if snapshot.as_of().is_some()
+                && snapshot.coin(&lower).is_none()
+                && feed.directory().get(&lower).is_none()
+            {
+                return Err(AppError::NotFound);
+            }
+            return Ok(moved_to(&coin_path(&lower), req.query_string()));
+        }
     };
-    let id = CoinId::parse(&path).map_err(|_| AppError::NotFound)?;
+    let range = parse_range(req.query_string())?;
+    let Some(as_of) = snapshot.as_of() else {
+        let ctx = page.context(Copy::WaitingTitle.text(), Nav::Coins);
+        let mut res = render_with_status(
+            &CoinWaitingPage { ctx, id },
+            StatusCode::SERVICE_UNAVAILABLE,
+        )?;
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+        return Ok(res);
+    };
     let (coin, as_of, outside_top) = match snapshot.coin(&id) {
         // A coin whose page of the feed failed shows the time of its own figures.
         Some(coin) => (coin.clone(), coin.kept_from.unwrap_or(as_of), None),
@@ -144,30 +190,23 @@ pub async fn coin_page(
     let chart = match chart {
         Ok(ChartData::FromStoredPrices(series)) => {
             chart_note = Some(Copy::ChartFromStoredPrices.text());
-            match PriceChart::new(&series, range, currency.cur) {
-                Some(chart) => ChartView::Drawn {
-                    summary: chart.summary(&coin.name),
-                    chart: Box::new(chart),
-                },
-                None => ChartView::Empty,
-            }
+            ChartView::drawn(&series, range, &coin, currency.cur)
         }
-        Ok(ChartData::Ready(series)) => match PriceChart::new(&series, range, currency.cur) {
-            Some(chart) => ChartView::Drawn {
-                summary: chart.summary(&coin.name),
-                chart: Box::new(chart),
-            },
-            None => ChartView::Empty,
-        },
+        Ok(ChartData::Ready(series)) => ChartView::drawn(&series, range, &coin, currency.cur),
         Ok(ChartData::Pending) => ChartView::Pending,
         Err(err) => {
             log::warn!(coin = coin.id.as_str(); "price chart unavailable: {err}");
             ChartView::Unavailable
         }
     };
+    let title = Copy::CoinTitle {
+        name: coin.name.clone(),
+        symbol: coin.symbol.to_uppercase(),
+    }
+    .text();
     let mut ctx = match &watching {
-        Some(_) => page.form_context(coin.name.clone(), Nav::Coins),
-        None => page.context(coin.name.clone(), Nav::Coins),
+        Some(_) => page.form_context(title, Nav::Coins),
+        None => page.context(title, Nav::Coins),
     };
     currency.fill(&mut ctx, &req);
     let watch = match watching {
@@ -181,12 +220,67 @@ pub async fn coin_page(
             WatchState::Unknown
         }
     };
+    let canonical = origin.url(&coin_path(&coin.id));
+    let image = origin.url(&format!(
+        "/assets/{}",
+        shared_ui::assets::APPLE_TOUCH_ICON.hashed_name()
+    ));
     let mut coin_page = CoinPage::new(ctx, coin, currency.cur, as_of, range, chart, watch);
+    coin_page.meta.canonical = canonical;
+    coin_page.meta.image = image;
     coin_page.outside_top = outside_top;
     coin_page.chart_note = chart_note;
     let mut response = render(&coin_page)?;
     currency.remember(&req, &mut response);
     Ok(response)
+}
+
+/// `/coins/bitcoin`.
+fn coin_path(id: &CoinId) -> String {
+    format!("/coins/{id}")
+}
+
+/// A permanent redirect to the local path `path`, with `query` kept.
+fn moved_to(path: &str, query: &str) -> HttpResponse {
+    let target = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    HttpResponse::MovedPermanently()
+        .insert_header((
+            header::LOCATION,
+            chassis::redirect::local_or_home(Some(&target)),
+        ))
+        .finish()
+}
+
+impl ChartView {
+    /// The chart of `series`, or [`ChartView::Empty`] when it has no point.
+    pub(crate) fn drawn(
+        series: &crate::market::Series,
+        range: ChartRange,
+        coin: &Coin,
+        cur: InCurrency,
+    ) -> Self {
+        let Some(chart) = PriceChart::new(series, range, cur) else {
+            return Self::Empty;
+        };
+        // Over a day, the chart's extremes stand beside the 24h high and low under Market;
+        // sampled points rarely catch the very top and bottom a feed counts.
+        let differs_from_day = range == ChartRange::Day
+            && (cur.price(coin.high_24h) != price_in(chart.high_price(), cur.currency)
+                || cur.price(coin.low_24h) != price_in(chart.low_price(), cur.currency));
+        Self::Drawn {
+            summary: chart.summary(&coin.name),
+            note: Copy::ChartNote {
+                resolution: chart.resolution(),
+                differs_from_day,
+            }
+            .text(),
+            chart: Box::new(chart),
+        }
+    }
 }
 
 impl CoinPage {
@@ -221,18 +315,34 @@ impl CoinPage {
                 price: coin.all_time_high.as_ref().map(|e| e.price),
                 at: coin.all_time_high.as_ref().and_then(|e| e.at),
                 distance: Change::new(coin.distance_from_high()),
+                distance_text: all_time_distance(coin.distance_from_high(), true),
             },
             AllTime {
                 label: Copy::AllTimeLow.text(),
                 price: coin.all_time_low.as_ref().map(|e| e.price),
                 at: coin.all_time_low.as_ref().and_then(|e| e.at),
                 distance: Change::new(coin.distance_from_low()),
+                distance_text: all_time_distance(coin.distance_from_low(), false),
             },
         ];
+        let meta = PageMeta {
+            description: Copy::CoinDescription {
+                name: coin.name.clone(),
+                symbol: coin.symbol.to_uppercase(),
+                price: cur.price(coin.price),
+                market_cap: cur.compact(coin.market_cap),
+            }
+            .text(),
+            canonical: None,
+            image: None,
+        };
+        let chart_script = format!(
+            "{}/assets/{}",
+            ctx.asset_prefix,
+            shared_ui::assets::CHART_SCRIPT.hashed_name()
+        );
         Self {
             ctx,
-            cur,
-            prices_in: crate::routes::currency::prices_in(cur),
             monogram: Monogram::new(coin.id.as_str(), &coin.symbol, &coin.name),
             changes: [
                 ("1h", Change::new(coin.change_1h)),
@@ -247,11 +357,35 @@ impl CoinPage {
             supply,
             all_time,
             watch,
-            coin,
+            meta,
+            chart_script,
+            cur,
+            prices_in: crate::routes::currency::prices_in(cur),
             outside_top: None,
             chart_note: None,
+            coin,
         }
     }
+}
+
+/// Today's price against an all-time extreme, in words: `16.8% below the all-time high`,
+/// `at the all-time low` when they round to the same.
+fn all_time_distance(distance: Option<f64>, high: bool) -> String {
+    let Some(d) = distance.filter(|d| d.is_finite()) else {
+        return String::new();
+    };
+    let size = percent(d.abs());
+    let above = if size == percent(0.0) {
+        None
+    } else {
+        Some(d > 0.0)
+    };
+    Copy::AllTimeDistance {
+        percent: size,
+        above,
+        high,
+    }
+    .text()
 }
 
 /// `?range=`: one of the chart ranges, 7 days when absent. Other parameters are ignored.
@@ -281,6 +415,32 @@ impl CoinPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_time_lines_say_below_the_high_and_above_the_low() {
+        assert_eq!(
+            all_time_distance(Some(-16.77), true),
+            "16.8% below the all-time high"
+        );
+        assert_eq!(
+            all_time_distance(Some(2_345.6), false),
+            "2345.6% above the all-time low"
+        );
+        assert_eq!(all_time_distance(Some(0.01), true), "At the all-time high");
+        assert_eq!(all_time_distance(None, false), "");
+    }
+
+    #[test]
+    fn a_wrong_case_id_moves_with_its_query() {
+        let res = moved_to("/coins/bitcoin", "range=1y");
+        assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
+        assert_eq!(
+            res.headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok()),
+            Some("/coins/bitcoin?range=1y")
+        );
+    }
 
     #[test]
     fn the_range_defaults_to_a_week_and_unknown_ranges_are_refused() {

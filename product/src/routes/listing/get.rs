@@ -6,8 +6,9 @@ use super::rows::{Marks, RenderedRows, render_row};
 use super::shell::{self, Shell};
 use crate::copy::Copy;
 use crate::feed::Feed;
-use crate::market::listing::{self, ListingQuery, PageSize, SortKey};
+use crate::market::listing::{self, Direction, ListingQuery, PageSize, SortKey};
 use crate::market::{Coin, CoinDirectory, GlobalFigures, GlobalScope, ListedCoin, Snapshot};
+use crate::routes::Origin;
 use crate::routes::as_of::AsOf;
 use crate::routes::currency::PageCurrency;
 use crate::watched::WatchedCoins;
@@ -48,6 +49,9 @@ pub(crate) struct ListingPage<'a> {
     /// ones (on the last page of those), and how many there are in all.
     long_tail: Vec<ListedCoin>,
     long_tail_matches: usize,
+    /// This page's address with its query in a fixed order, absolute; `None` when the site's
+    /// address is not configured.
+    canonical: Option<String>,
 }
 
 /// Long-tail matches shown at most: a search that finds more should be narrowed.
@@ -128,7 +132,7 @@ pub async fn listing_page(
     cache: web::Data<ListingCache>,
     pool: web::Data<DbPool>,
     watched: web::Data<WatchedCoins>,
-    sessions: web::Data<Sessions>,
+    origin: web::Data<Origin>,
 ) -> Result<HttpResponse, AppError> {
     let snapshot = feed.live().snapshot();
     let raw_query = req.query_string();
@@ -154,12 +158,13 @@ pub async fn listing_page(
         let marks = match page.identity() {
             Some(identity) => {
                 let user = UserId(identity.user_id);
-                watchlist_marks(&watched, &sessions, &pool, &snapshot, user).await
+                watchlist_marks(&req, &watched, &pool, &snapshot, user).await
             }
             None => Marks::none(),
         };
         let listing = ListingPage::new(ctx, &snapshot, query, currency.cur, &marks)
-            .with_long_tail(&directory, &snapshot);
+            .with_long_tail(&directory, &snapshot)
+            .with_canonical(&origin);
         let mut response = HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(listing.render()?);
@@ -169,7 +174,7 @@ pub async fn listing_page(
     let rows = cache.rows(&snapshot)?;
     if let Some(identity) = page.identity() {
         let user = UserId(identity.user_id);
-        let marks = watchlist_marks(&watched, &sessions, &pool, &snapshot, user).await;
+        let marks = watchlist_marks(&req, &watched, &pool, &snapshot, user).await;
         let name = identity.display_name.clone();
         let token = std::mem::take(&mut ctx.csrf_token);
         let shell = match &moment {
@@ -178,7 +183,8 @@ pub async fn listing_page(
                 None => {
                     let marked = shell::marked_context(ctx.clone());
                     let listing = ListingPage::shell(marked, &snapshot, query.clone(), &rows)
-                        .with_long_tail(&directory, &snapshot);
+                        .with_long_tail(&directory, &snapshot)
+                        .with_canonical(&origin);
                     Shell::parse(&listing.render()?).map(|shell| {
                         cache.keep_shell(raw_query, snapshot.version(), moment.clone(), shell)
                     })
@@ -191,7 +197,8 @@ pub async fn listing_page(
             None => {
                 ctx.csrf_token = token;
                 let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &marks)
-                    .with_long_tail(&directory, &snapshot);
+                    .with_long_tail(&directory, &snapshot)
+                    .with_canonical(&origin);
                 listing.render()?
             }
         };
@@ -206,7 +213,8 @@ pub async fn listing_page(
         ctx.csrf_token.clear();
     }
     let listing = ListingPage::with_rows(ctx, &snapshot, query, &rows, &Marks::none())
-        .with_long_tail(&directory, &snapshot);
+        .with_long_tail(&directory, &snapshot)
+        .with_canonical(&origin);
     let mut out = String::with_capacity(listing.estimated_len());
     listing.render_into(&mut out)?;
     let body = Bytes::from(out);
@@ -233,12 +241,17 @@ pub(crate) fn html(req: &HttpRequest, page: &Precompressed) -> HttpResponse {
 /// The viewer's watched coins as marks. The listing shows without them rather than fail
 /// when the database does not answer: prices come from memory and should stay up.
 async fn watchlist_marks(
+    req: &HttpRequest,
     watched: &WatchedCoins,
-    sessions: &Sessions,
     pool: &DbPool,
     snapshot: &Snapshot,
     user: UserId,
 ) -> Marks {
+    // The worker's own handle on the session store (see `chassis::server`).
+    let Some(sessions) = req.app_data::<web::Data<Sessions>>() else {
+        log::error!("listing shown without watchlist marks: no session store handle");
+        return Marks::none();
+    };
     match watched.of(user, sessions, pool).await {
         Ok(ids) => Marks::of(snapshot, &ids),
         Err(err) => {
@@ -248,15 +261,30 @@ async fn watchlist_marks(
     }
 }
 
-/// The page title: the search when there is one.
+/// The page title: the search when there is one, the order when it is not by rank, and the
+/// page after the first.
 pub(crate) fn title(query: &ListingQuery) -> String {
-    match &query.search {
+    let base = match &query.search {
         Some(term) => Copy::SearchTitle {
             term: term.as_typed().to_owned(),
         }
         .text(),
         None => Copy::ListingTitle.text(),
+    };
+    let by_rank =
+        query.sort == SortKey::Rank && query.direction == SortKey::Rank.natural_direction();
+    Copy::ListingTitleWith {
+        base,
+        sort: (!by_rank).then(|| {
+            Copy::SortPhrase {
+                key: query.sort,
+                ascending: query.direction == Direction::Asc,
+            }
+            .text()
+        }),
+        page: (query.page > 1).then_some(query.page),
     }
+    .text()
 }
 
 impl<'a> ListingPage<'a> {
@@ -317,6 +345,12 @@ impl<'a> ListingPage<'a> {
         )
     }
 
+    /// The page with its canonical address, when the site's address is known.
+    fn with_canonical(mut self, origin: &Origin) -> Self {
+        self.canonical = origin.url(&self.query.page_href(self.pagination.page));
+        self
+    }
+
     /// About how long the page is, so that it renders into one allocation.
     fn estimated_len(&self) -> usize {
         self.rows.iter().map(|r| r.len() + 16).sum::<usize>() + 16 * 1024
@@ -371,6 +405,7 @@ impl<'a> ListingPage<'a> {
             listed: snapshot.coins().len(),
             long_tail: Vec::new(),
             long_tail_matches: 0,
+            canonical: None,
             query,
         }
     }
@@ -419,5 +454,29 @@ fn pagination(query: &ListingQuery, page: u32, page_count: u32) -> Pagination {
         previous: (page > 1).then(|| query.page_href(page - 1)),
         next: (page < page_count).then(|| query.page_href(page + 1)),
         links,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_follow_the_search_the_order_and_the_page() {
+        let t = |raw: &str| title(&ListingQuery::parse(raw).expect("a query"));
+        assert_eq!(t(""), "Cryptocurrency prices");
+        assert_eq!(t("page=3"), "Cryptocurrency prices, page 3");
+        assert_eq!(
+            t("sort=change_24h&dir=asc"),
+            "Cryptocurrency prices by 24h change, lowest first"
+        );
+        assert_eq!(
+            t("q=bit&sort=name&page=2"),
+            "Coins matching “bit” by name, A to Z, page 2"
+        );
+        assert_eq!(
+            t("sort=rank&dir=desc"),
+            "Cryptocurrency prices by rank, from the lowest ranked"
+        );
     }
 }
