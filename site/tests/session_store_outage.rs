@@ -86,6 +86,16 @@ async fn pages_survive_the_session_store_going_away_and_sessions_return_with_it(
     let (_, home) = get(&client, site.url("/")).await;
     assert!(home.contains("Account of </span>steady"));
     let token_before = csrf_token(&home);
+    // Market pages must be servable before the store goes away: the demo feed's first
+    // snapshot can take a few seconds on a busy database.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while get(&client, site.url("/coins/bitcoin")).await.0 != StatusCode::OK {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no market snapshot within a minute"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
 
     let port = redis.stop();
 
