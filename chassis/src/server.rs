@@ -84,8 +84,7 @@ impl Application {
         crate::assets::precompress();
         let server = HttpServer::new(move || {
             let services = services.clone();
-            // Each worker talks to the session store on a connection of its own.
-            let sessions = config.sessions.per_worker();
+            let sessions = config.sessions.clone();
             App::new()
                 .app_data(web::Data::new(app_lifecycle.clone()))
                 .app_data(web::Data::new(SessionPolicy::from_config(&config)))

@@ -30,8 +30,7 @@ pub fn cookie_name(secure: bool) -> &'static str {
     }
 }
 
-/// The session middleware over the shared store, through `sessions` (a worker's own handle:
-/// see [`Sessions::per_worker`]).
+/// The session middleware over the shared store, through `sessions`.
 pub fn middleware(config: &CommonConfig, sessions: Sessions) -> SessionMiddleware<StoreAdapter> {
     let key = Key::from(config.session_key.bytes());
     // The cookie may live as long as a session can; the store's TTL (the idle lifetime,

@@ -47,9 +47,9 @@ pub struct ActiveSession {
 
 /// A handle on the store; cheap to clone, shared by the session middleware and the services.
 ///
-/// Every handle made from one [`Sessions::valkey`] shares the store's health (the circuit
-/// breaker and availability). [`Sessions::per_worker`] gives a handle its own connection, so
-/// that the session middleware of each server worker talks to the store from its own thread.
+/// One multiplexed connection per process, kept healthy by the probe: a connection per
+/// server worker was tried, and after a store restart each worker's first call then failed
+/// on its dead connection (a session not stored, a form refused).
 #[derive(Clone)]
 pub struct Sessions {
     backend: Arc<Backend>,
@@ -104,22 +104,6 @@ impl Sessions {
                 failed_at_ms: AtomicI64::new(0),
                 available: AtomicBool::new(true),
             }),
-        }
-    }
-
-    /// A handle on the same store and health with a connection of its own, opened on first
-    /// use by the thread that uses it. Each server worker runs its own single-threaded
-    /// runtime: a shared connection is driven by the thread that opened it, so every session
-    /// read would cross threads twice (to the driver and back), at the cost of two wake-ups;
-    /// a worker's own connection is driven on the worker. Sessions in process are shared.
-    pub fn per_worker(&self) -> Self {
-        let backend = match &*self.backend {
-            Backend::Memory(memory) => Backend::Memory(memory.clone()),
-            Backend::Valkey(store) => Backend::Valkey(Box::new(store.with_own_connection())),
-        };
-        Self {
-            backend: Arc::new(backend),
-            health: self.health.clone(),
         }
     }
 

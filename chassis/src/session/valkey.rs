@@ -35,15 +35,6 @@ impl ValkeyStore {
         })
     }
 
-    /// The same store with a connection slot of its own (see `Sessions::per_worker`).
-    pub(crate) fn with_own_connection(&self) -> Self {
-        Self {
-            client: self.client.clone(),
-            connection: OnceCell::new(),
-            namespace: self.namespace.clone(),
-        }
-    }
-
     /// The shared connection, opened on first use. Short timeouts: a request waits at most a
     /// second or two for a store that has gone away (a refused connection fails at once).
     pub(crate) async fn connection(&self) -> Result<ConnectionManager, StoreError> {
