@@ -104,20 +104,22 @@ pub fn load(conn: &mut DbConnection) -> Result<Option<Snapshot>, DbError> {
     let (Some(source), Some(as_of)) = (SourceKind::parse(&source), as_of) else {
         return Ok(None);
     };
-    let payloads: Vec<(String, String)> = coins::table
+    // Row by row: a thousand payloads read at once are megabytes of strings held only to be
+    // parsed, and the allocator keeps that peak long after (product's idle RSS).
+    let mut coins = Vec::new();
+    for row in coins::table
         .order(coins::position.asc())
         .select((coins::id, coins::payload))
-        .load(conn)?;
-    let coins = payloads
-        .into_iter()
-        .filter_map(|(id, payload)| match serde_json::from_str::<Coin>(&payload) {
-            Ok(coin) => Some(coin),
+        .load_iter::<(String, String), diesel::connection::DefaultLoadingMode>(conn)?
+    {
+        let (id, payload) = row?;
+        match serde_json::from_str::<Coin>(&payload) {
+            Ok(coin) => coins.push(coin),
             Err(err) => {
                 log::warn!(coin = id.as_str(); "skipping a stored coin that no longer reads: {err}");
-                None
             }
-        })
-        .collect();
+        }
+    }
     let global = global.and_then(|g| serde_json::from_str::<GlobalFigures>(&g).ok());
     let version = u64::try_from(generation).unwrap_or(0);
     Ok(Some(Snapshot::new(
