@@ -419,3 +419,48 @@ async fn charts_are_drawn_from_stored_prices_when_the_chart_share_is_spent() {
         "no chart was fetched"
     );
 }
+
+#[actix_web::test]
+async fn a_watchlist_of_long_tail_coins_shows_their_prices_fetched_together_and_kept() {
+    let stand_in = StandIn::start().await;
+    let app = spawn(stand_in.env()).await;
+    filled(&app).await;
+    app.sign_in(7, "ada").await;
+    let watched = ["zebra-tail", "tail-1300", "tail-14999"];
+    for id in watched {
+        let (_, html) = app.page("/").await;
+        let token = csrf_token(&html);
+        let res = app
+            .post_form(
+                &format!("/coins/{id}/watch"),
+                &[("csrf_token", &token), ("return_to", "/")],
+            )
+            .await;
+        assert!(res.status().is_redirection(), "{id}: {}", res.status());
+    }
+    assert_eq!(stand_in.asked_for_ids().await, 0, "watching costs no call");
+
+    let (status, html) = app.page("/watchlist").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        stand_in.asked_for_ids().await,
+        1,
+        "one call for every stale coin"
+    );
+    let section = &html[html.find("outside-top-heading").expect(&html)..];
+    for id in watched {
+        let row = &section[section.find(&format!("href=\"/coins/{id}\"")).expect(id)..];
+        let row = &row[..row.find("</tr>").expect(id)];
+        let price = &row[row.find("class=\"num price\">").expect(id)..];
+        assert!(price.contains(">$"), "{id} has a price: {row}");
+        assert!(price.contains("kept-as-of"), "{id} says when: {row}");
+    }
+    assert!(!html.contains("We have no price for these yet"));
+
+    app.page("/watchlist").await;
+    assert_eq!(
+        stand_in.asked_for_ids().await,
+        1,
+        "kept figures serve while fresh"
+    );
+}

@@ -5,14 +5,17 @@ use crate::market::{Coin, CoinId};
 use chassis::db::{DbConnection, DbError};
 use diesel::prelude::*;
 
-/// The stored coin `id` and when it was fetched.
-pub fn get(conn: &mut DbConnection, id: &CoinId) -> Result<Option<(Coin, i64)>, DbError> {
-    let row: Option<(String, i64)> = long_tail_coins::table
-        .find(id.as_str())
+/// The stored coins among `ids`, each with when it was fetched, in no particular order.
+pub fn get_many(conn: &mut DbConnection, ids: &[CoinId]) -> Result<Vec<(Coin, i64)>, DbError> {
+    let ids: Vec<&str> = ids.iter().map(CoinId::as_str).collect();
+    let rows: Vec<(String, i64)> = long_tail_coins::table
+        .filter(long_tail_coins::id.eq_any(ids))
         .select((long_tail_coins::payload, long_tail_coins::fetched_at))
-        .first(conn)
-        .optional()?;
-    Ok(row.and_then(|(payload, at)| Some((serde_json::from_str(&payload).ok()?, at))))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(payload, at)| Some((serde_json::from_str(&payload).ok()?, at)))
+        .collect())
 }
 
 /// Stores `coins`, fetched at `at`, replacing what was kept of them.

@@ -2,8 +2,8 @@
 //! not signed in is sent to log in and brought back here.
 
 use crate::copy::Copy;
-use crate::feed::Feed;
-use crate::market::{CoinDirectory, CoinId, ListedCoin, Snapshot};
+use crate::feed::{Feed, LongTailCoin};
+use crate::market::{Coin, CoinDirectory, CoinId, ListedCoin, Snapshot};
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::CoinRow;
 use crate::routes::currency::PageCurrency;
@@ -25,8 +25,12 @@ pub(crate) struct WatchlistPage<'a> {
     as_of: Option<AsOf>,
     /// The sentence that says which currency the page is in (the rows carry the currency).
     prices_in: String,
+    cur: InCurrency,
     rows: Vec<CoinRow<'a>>,
-    /// Watched coins outside the ranked set that the coin list has: each has its own page.
+    /// Watched coins outside the ranked set, with their figures, each as of its own time.
+    outside_rows: Vec<CoinRow<'a>>,
+    /// Watched coins outside the ranked set that the coin list has but that no figures could
+    /// be had for yet: each still has its own page.
     outside_top: Vec<ListedCoin>,
     /// Watched coins the provider no longer lists at all.
     unlisted: Vec<CoinId>,
@@ -48,8 +52,30 @@ pub async fn watchlist_page(
     let currency = PageCurrency::of(&req, &feed, &pool, Some(identity.user_id)).await;
     let mut ctx = page.form_context(Copy::WatchlistTitle.text(), Nav::Watchlist);
     currency.fill(&mut ctx, &req);
-    let watchlist =
-        WatchlistPage::new(ctx, &snapshot, &ids, currency.cur).with_directory(&feed.directory());
+    // Coins outside the ranked set are fetched while they are stale, all in one call, from
+    // the long-tail share of the budget; when it is spent they show their kept figures.
+    let directory = feed.directory();
+    let outside: Vec<ListedCoin> = ids
+        .iter()
+        .filter(|id| snapshot.coin(id).is_none())
+        .filter_map(|id| directory.get(id).cloned())
+        .collect();
+    let priced: Vec<Coin> = feed
+        .long_tail()
+        .coins(&outside)
+        .await
+        .into_iter()
+        .filter_map(|figures| match figures {
+            LongTailCoin::Priced { coin, as_of } => Some(Coin {
+                kept_from: Some(as_of),
+                ..*coin
+            }),
+            LongTailCoin::Unpriced => None,
+        })
+        .collect();
+    let watchlist = WatchlistPage::new(ctx, &snapshot, &ids, currency.cur)
+        .with_directory(&directory)
+        .with_long_tail(&priced);
     let mut response = render(&watchlist)?;
     currency.remember(&req, &mut response);
     Ok(response)
@@ -68,6 +94,7 @@ impl<'a> WatchlistPage<'a> {
             ctx,
             as_of: snapshot.as_of().map(AsOf::new),
             prices_in: crate::routes::currency::prices_in(cur),
+            cur,
             // In the listing's order, so the rank column reads top to bottom.
             rows: snapshot
                 .coins()
@@ -80,8 +107,22 @@ impl<'a> WatchlistPage<'a> {
                 .filter(|id| snapshot.coin(id).is_none())
                 .cloned()
                 .collect(),
+            outside_rows: Vec::new(),
             outside_top: Vec::new(),
         }
+    }
+
+    /// Gives the coins outside the ranked set that have figures their rows, in `priced`'s
+    /// order (the watchlist's).
+    pub(crate) fn with_long_tail(mut self, priced: &'a [Coin]) -> Self {
+        let shown: HashSet<&CoinId> = priced.iter().map(|coin| &coin.id).collect();
+        self.outside_top
+            .retain(|listed| !shown.contains(&listed.id));
+        self.outside_rows = priced
+            .iter()
+            .map(|coin| CoinRow::new(coin, self.cur))
+            .collect();
+        self
     }
 
     /// Moves the unlisted coins that the coin list has to the coins outside the ranked set.
