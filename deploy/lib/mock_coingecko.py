@@ -10,13 +10,17 @@ Serves, under an optional /api/v3 prefix:
   GET /exchange_rates                       rates per bitcoin, as CoinGecko gives them
   GET /img/{id}.svg                         a small coin image (what the "image" fields point at)
 
-Deterministic data for a dozen coins; prices move a little with each successful markets answer
+Deterministic data for a dozen coins (or more, generated, on request); prices move a little with each successful markets answer
 (so a refresh is visible) unless the mode is `frozen`.
 
 Control (for tests; answers JSON):
   GET  /__mock/state                         mode, request counts per endpoint, api key headers seen
   POST /__mock/mode?mode=NAME                switch mode; also GET for curl convenience
-  POST /__mock/reset                         mode ok, counts zeroed
+  POST /__mock/reset                         mode ok, counts zeroed, the market back to a dozen coins
+  POST /__mock/market?coins=N                ranks 13 to N are generated coins ("Extra Coin 13"…), so
+                                             the market spans several pages of 250 (N >= 12)
+  POST /__mock/fail-page?page=N              page N of /coins/markets (by page, not by ids) answers
+                                             500 in every mode; page=0 ends that
 
 Modes:
   ok           normal answers
@@ -68,11 +72,15 @@ class MockState:
         self.counts: dict[str, int] = {}
         self.api_key_headers: dict[str, int] = {}
         self.generation = 0
+        self.coins = len(COINS)
+        self.failing_page = 0
 
     def snapshot(self) -> dict:
         with self.lock:
             return {
                 "mode": self.mode,
+                "coins": self.coins,
+                "failing_page": self.failing_page,
                 "counts": dict(self.counts),
                 "api_key_headers": dict(self.api_key_headers),
                 "generation": self.generation,
@@ -86,11 +94,20 @@ def _wave(seed: int, i: int, amplitude: float) -> float:
     return 1.0 + amplitude * math.sin((i + seed) / 7.0) + amplitude / 3 * math.sin((i * 3 + seed) / 5.0)
 
 
-def market_rows(base_url: str, ids: list[str] | None, generation: int) -> list[dict]:
+def market_coins(count: int) -> list[tuple]:
+    """The dozen real-looking coins, then generated ones up to rank `count`."""
+    extra = [
+        (f"extra-coin-{rank}", f"x{rank}", f"Extra Coin {rank}", 100.0 / rank, 1_000_000, None)
+        for rank in range(len(COINS) + 1, count + 1)
+    ]
+    return COINS + extra
+
+
+def market_rows(base_url: str, ids: list[str] | None, generation: int, count: int = len(COINS)) -> list[dict]:
     now = time.time()
     iso = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now))
     rows = []
-    for rank, (cid, symbol, name, price, supply, max_supply) in enumerate(COINS, start=1):
+    for rank, (cid, symbol, name, price, supply, max_supply) in enumerate(market_coins(count), start=1):
         if ids and cid not in ids:
             continue
         seed = sum(map(ord, cid))
@@ -269,10 +286,17 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 return self._json(400, {"error": "invalid paging"})
             with STATE.lock:
-                if mode != "frozen":
-                    STATE.generation += 1
+                if ids is None and page == STATE.failing_page:
+                    failing = True
+                else:
+                    failing = False
+                    if mode != "frozen":
+                        STATE.generation += 1
                 generation = STATE.generation
-            rows = market_rows(base_url, ids, generation)
+                count = STATE.coins
+            if failing:
+                return self._send(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html")
+            rows = market_rows(base_url, ids, generation, count)
             return self._json(200, rows[(page - 1) * per_page : page * per_page])
 
         if path == "/global":
@@ -319,6 +343,20 @@ class Handler(BaseHTTPRequestHandler):
                 STATE.mode = "ok"
                 STATE.counts.clear()
                 STATE.api_key_headers.clear()
+                STATE.coins = len(COINS)
+                STATE.failing_page = 0
+            return self._json(200, STATE.snapshot())
+        if url.path in ("/__mock/market", "/__mock/fail-page"):
+            key = "coins" if url.path == "/__mock/market" else "page"
+            try:
+                value = int(query.get(key, ""))
+            except ValueError:
+                return self._json(400, {"error": f"{key} must be a whole number"})
+            with STATE.lock:
+                if key == "coins":
+                    STATE.coins = min(max(value, len(COINS)), 5_000)
+                else:
+                    STATE.failing_page = max(value, 0)
             return self._json(200, STATE.snapshot())
         return self._json(404, {"error": "unknown control endpoint"})
 
