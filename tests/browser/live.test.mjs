@@ -64,6 +64,31 @@ describe('live prices', () => {
     await context.close();
   });
 
+  test('a coin page follows its price, and a hidden tab holds no stream', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const listing = await (await fetch(`${BASE_URL}/`)).text();
+    const id = listing.match(/data-live-price="([a-z0-9._-]+)"/)[1];
+    await page.goto(`/coins/${id}`);
+    const price = page.locator('.coin-price[data-live-price]');
+    const before = await price.textContent();
+    await page.waitForFunction((old) => document.querySelector('.coin-price').textContent !== old, before, { timeout: WAIT_MS, polling: 250 });
+    assert.match(await page.locator('.as-of time[data-live-updated]').evaluate((el) => el.parentElement.textContent), /^Prices as of \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(.+\)\.$/);
+    assert.equal(await page.locator('[data-live-change]').count(), 3);
+    // Hidden: the stream closes; visible again: a new one opens (the script opens one only
+    // when it holds none).
+    const reopened = page.waitForRequest((req) => new URL(req.url()).pathname === '/prices/live', { timeout: 5_000 });
+    await page.evaluate(() => {
+      let hidden = true;
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+      document.dispatchEvent(new Event('visibilitychange'));
+      hidden = false;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await reopened;
+    await context.close();
+  });
+
   test('without JavaScript nothing is streamed', async () => {
     const context = await browser.newContext({ baseURL: BASE_URL, javaScriptEnabled: false });
     const page = await context.newPage();
