@@ -83,6 +83,7 @@ pub(crate) struct Figures {
     cur: InCurrency,
     sent: HashMap<CoinId, CoinFigures>,
     sent_as_of: Option<i64>,
+    started: bool,
 }
 
 impl Figures {
@@ -92,6 +93,7 @@ impl Figures {
             cur,
             sent: HashMap::new(),
             sent_as_of: None,
+            started: false,
         }
     }
 
@@ -100,18 +102,21 @@ impl Figures {
     /// the ranked set) are left as the page has them.
     pub(crate) fn next(&mut self, snapshot: &Snapshot) -> Option<Update> {
         let mut coins = BTreeMap::new();
+        let mut any_listed = false;
         for id in &self.ids {
             let Some(coin) = snapshot.coin(id) else {
                 continue;
             };
+            any_listed = true;
             let figures = CoinFigures::of(coin, self.cur);
             if self.sent.get(id) != Some(&figures) {
                 self.sent.insert(id.clone(), figures.clone());
                 coins.insert(id.as_str().to_owned(), figures);
             }
         }
-        let first = self.sent_as_of.is_none();
-        let as_of = snapshot.as_of();
+        let first = !std::mem::replace(&mut self.started, true);
+        // A page of coins outside the snapshot (a long-tail coin's) has its own time.
+        let as_of = snapshot.as_of().filter(|_| any_listed);
         let new_time = as_of.is_some() && as_of != self.sent_as_of;
         if !first && coins.is_empty() && !new_time {
             return None;
@@ -165,6 +170,17 @@ mod tests {
         assert!(json["coins"]["ethereum"].is_object());
         assert_eq!(json["updated"]["text"], "2026-11-24 06:00 UTC");
         assert_eq!(json["updated"]["machine"], "2026-11-24T06:00:00Z");
+    }
+
+    #[test]
+    fn coins_outside_the_snapshot_get_neither_figures_nor_its_time() {
+        let mut figures = Figures::new(ids(&["some-long-tail-coin"]), InCurrency::USD);
+        let update = figures
+            .next(&snapshot(1, 1.0, 1_795_500_000))
+            .expect("a first update");
+        assert_eq!(update.updated, None);
+        assert!(update.coins.is_empty());
+        assert_eq!(figures.next(&snapshot(2, 1.0, 1_795_500_060)), None);
     }
 
     #[test]
