@@ -168,13 +168,29 @@ fn brotli(plain: &[u8], effort: Effort) -> Bytes {
 }
 
 /// Whether a body of this content type is worth compressing (text, not images or archives).
+/// An event stream is not: each event must reach the client as it is written (see
+/// [`uncompressed`]).
 pub fn is_compressible(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();
-    essence.starts_with("text/")
+    (essence.starts_with("text/") && essence != EVENT_STREAM)
         || matches!(
             essence,
             "image/svg+xml" | "application/json" | "application/javascript" | "application/xml"
         )
+}
+
+/// The content type of server-sent events.
+pub const EVENT_STREAM: &str = "text/event-stream";
+
+/// The header that keeps a response out of actix's `Compress`, which leaves alone any response
+/// that already has a `Content-Encoding` (it decides by the request's `Accept-Encoding`, not by
+/// the content type). For event streams: a compressor holds small writes back until its
+/// buffer fills, and a proxy cannot pass on what it has not been given.
+pub fn uncompressed() -> (header::HeaderName, HeaderValue) {
+    (
+        header::CONTENT_ENCODING,
+        HeaderValue::from_static("identity"),
+    )
 }
 
 /// Adds `Vary: Accept-Encoding` to every compressible response that lacks it, so a cache
@@ -282,5 +298,6 @@ mod tests {
         assert!(is_compressible("image/svg+xml"));
         assert!(!is_compressible("image/png"));
         assert!(!is_compressible("application/gzip"));
+        assert!(!is_compressible("text/event-stream"));
     }
 }

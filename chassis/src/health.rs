@@ -10,15 +10,31 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[derive(Debug, Clone, Default)]
 pub struct Lifecycle {
     draining: Arc<AtomicBool>,
+    /// Wakes what waits in [`Lifecycle::draining`]: long-lived responses (event streams) that
+    /// would otherwise hold the shutdown open until its timeout.
+    drain_started: Arc<tokio::sync::Notify>,
 }
 
 impl Lifecycle {
     pub fn start_draining(&self) {
         self.draining.store(true, Ordering::SeqCst);
+        self.drain_started.notify_waiters();
     }
 
     pub fn is_draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once the process has started draining (at once if it already has).
+    pub async fn draining(&self) {
+        let notified = self.drain_started.notified();
+        tokio::pin!(notified);
+        // Registered before the check, so a drain that starts in between still wakes us.
+        notified.as_mut().enable();
+        if self.is_draining() {
+            return;
+        }
+        notified.await;
     }
 }
 
@@ -60,3 +76,28 @@ fn plain(status: actix_web::http::StatusCode, body: &'static str) -> HttpRespons
 
 /// Marks probe answers so the error page middleware leaves them as plain text.
 pub const PROBE_HEADER: &str = "x-probe";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn draining_wakes_waiters_and_answers_at_once_afterwards() {
+        let lifecycle = Lifecycle::default();
+        let waiter = tokio::spawn({
+            let lifecycle = lifecycle.clone();
+            async move { lifecycle.draining().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        lifecycle.start_draining();
+        tokio::time::timeout(Duration::from_secs(1), waiter)
+            .await
+            .expect("woken by the drain")
+            .expect("the waiter ends");
+        tokio::time::timeout(Duration::from_secs(1), lifecycle.draining())
+            .await
+            .expect("already draining");
+    }
+}

@@ -141,6 +141,8 @@ pub fn test_sessions() -> crate::session::Sessions {
 /// A running server on a free port; stopped when dropped.
 pub struct TestServer {
     pub address: String,
+    /// The server's lifecycle, to start a drain as SIGTERM would.
+    pub lifecycle: crate::health::Lifecycle,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -150,8 +152,13 @@ impl TestServer {
         let app = Application::build(config, services).expect("the server binds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
+        let lifecycle = app.lifecycle();
         actix_web::rt::spawn(app.run());
-        Self { address, handle }
+        Self {
+            address,
+            lifecycle,
+            handle,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -11,6 +11,7 @@
 //! | `MARKET_REFRESH_SECS` | a request for the top page's interval; the planner lengthens it when the budget cannot afford it, and says so. Unset: the planner's choice. At least 60 against CoinGecko's own hosts; a stand-in upstream in tests may go down to 1 |
 //! | `MARKET_STALE_SECS` | age after which pages show the stale banner: default 600 or two top-page intervals, whichever is longer; at least one interval |
 //! | `PUBLIC_URL` | the site's origin as visitors reach it (`https://coinwatch.example`), for canonical links and Open Graph URLs; without it pages carry neither. `site` defaults to `http://` and its `BIND` |
+//! | `LIVE_STREAMS_MAX` | live price streams (`GET /prices/live`) open at once in this process, at least 1; beyond it a stream is refused with 503 and `Retry-After`. Default 500 |
 //! | `BENCH_CEILING` | `true` mounts `GET /_bench/ceiling` for `bench/run`; never set it in production. Default `false` |
 
 use crate::budget::{CallBudget, Plan};
@@ -35,6 +36,8 @@ pub struct Config {
     pub bench_ceiling: bool,
     /// Where visitors reach the site (`PUBLIC_URL`), for absolute links in page metadata.
     pub public_url: Option<PublicUrl>,
+    /// Live price streams open at once (`LIVE_STREAMS_MAX`).
+    pub live_streams_max: usize,
 }
 
 /// The site's origin as visitors see it: `https://coinwatch.example`, no path, no slash at
@@ -156,6 +159,7 @@ impl Config {
             market,
             bench_ceiling: var_bool(env, "BENCH_CEILING", false)?,
             public_url: public_url(env)?,
+            live_streams_max: live_streams_max(env)?,
         })
     }
 
@@ -177,8 +181,25 @@ impl Config {
             market: MarketConfig::from_env(env, Some(SourceKind::Demo))?,
             bench_ceiling: var_bool(env, "BENCH_CEILING", false)?,
             public_url,
+            live_streams_max: live_streams_max(env)?,
         })
     }
+}
+
+/// Each stream holds a connection and a task for up to 15 minutes; the default leaves most
+/// of a task's connections to pages.
+const LIVE_STREAMS_DEFAULT: usize = 500;
+
+fn live_streams_max(env: &dyn Source) -> Result<usize, ConfigError> {
+    const EXPECTS: &str = "a whole number of streams, at least 1";
+    let max = var_parsed(env, "LIVE_STREAMS_MAX", LIVE_STREAMS_DEFAULT, EXPECTS)?;
+    if max == 0 {
+        return Err(ConfigError::new(
+            "LIVE_STREAMS_MAX",
+            format!("expected {EXPECTS}, got 0"),
+        ));
+    }
+    Ok(max)
 }
 
 fn public_url(env: &dyn Source) -> Result<Option<PublicUrl>, ConfigError> {

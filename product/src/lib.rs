@@ -43,6 +43,7 @@ pub struct ProductService {
     bench_ceiling: bool,
     cookies: routes::currency::CookiePolicy,
     origin: routes::Origin,
+    live_streams: routes::live::StreamLimit,
 }
 
 impl ProductService {
@@ -67,6 +68,7 @@ impl ProductService {
                 secure: config.common.cookie_secure,
             },
             origin: routes::Origin(config.public_url.clone()),
+            live_streams: routes::live::StreamLimit::new(config.live_streams_max),
         })
     }
 
@@ -132,7 +134,8 @@ impl Service for ProductService {
             .app_data(actix_web::web::Data::from(Arc::clone(&self.feed)))
             .app_data(actix_web::web::Data::from(Arc::clone(&self.listing_cache)))
             .app_data(actix_web::web::Data::from(Arc::clone(&self.watched)))
-            .app_data(actix_web::web::Data::new(self.origin.clone())),
+            .app_data(actix_web::web::Data::new(self.origin.clone()))
+            .app_data(actix_web::web::Data::new(self.live_streams.clone())),
         );
     }
 }

@@ -97,15 +97,16 @@ async fn a_coin_page_shows_every_figure_with_the_supply_bar_and_all_time_extreme
     }
     for range in ["24h", "7d", "30d", "1y"] {
         assert!(
-            html.contains(&format!("href=\"/coins/bitcoin?range={range}\"")),
-            "a link to the {range} chart"
+            html.contains(&format!("href=\"/coins/bitcoin?range={range}#chart\"")),
+            "a link to the {range} chart, that keeps the page at the chart"
         );
     }
     assert!(
-        html.contains("href=\"/coins/bitcoin?range=7d\" aria-current=\"page\""),
+        html.contains("href=\"/coins/bitcoin?range=7d#chart\" aria-current=\"page\""),
         "7 days by default"
     );
     assert!(html.contains("<figcaption id=\"chart-summary\">Bitcoin over the last 7 days: from "));
+    assert!(html.contains("id=\"chart\""), "the range links' target");
     assert_every_svg_is_well_formed(&html);
 }
 

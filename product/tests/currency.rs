@@ -31,12 +31,13 @@ fn currency_cookie(res: &reqwest::Response) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The `<td class="num price">` cells of a coin table.
+/// The `<td class="num price" …>` cells of a coin table.
 fn prices(html: &str) -> Vec<String> {
-    let marker = "<td class=\"num price\">";
+    let marker = "<td class=\"num price\"";
     html.match_indices(marker)
         .map(|(i, _)| {
             let rest = &html[i + marker.len()..];
+            let rest = &rest[rest.find('>').expect("the end of the tag") + 1..];
             rest[..rest.find("</td>").expect("a closing td")].to_owned()
         })
         .collect()

@@ -115,7 +115,7 @@ async fn every_change_is_signed_and_worded_not_just_coloured() {
     let (_upstream, app) = listing_of(three_coins().as_array().expect("a list").clone()).await;
     let (_, html) = app.page("/").await;
     // Bitcoin: rank 1, so 24h is 1 - 5 = -4%.
-    assert!(html.contains("class=\"num change down change-24h\"><span aria-hidden=\"true\">▼</span>-4.00%<span class=\"visually-hidden\"> (down)</span>"), "{html}");
+    assert!(html.contains("class=\"num change down change-24h\" data-live-change=\"24h\"><span aria-hidden=\"true\">▼</span>-4.00%<span class=\"visually-hidden\"> (down)</span>"), "{html}");
     assert!(
         html.contains("0.00%<span class=\"visually-hidden\"> (unchanged)"),
         "Solana's hour is flat"

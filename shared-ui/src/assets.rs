@@ -54,9 +54,19 @@ pub static APPLE_TOUCH_ICON: Asset = asset!("apple-touch-icon", "png", "image/pn
 /// The price chart's readout: follows the pointer and the arrow keys (coin pages only).
 pub static CHART_SCRIPT: Asset = asset!("chart", "js", "text/javascript; charset=utf-8");
 
+/// Live prices: follows the product's price stream and updates the figures in place (pages
+/// with prices only).
+pub static LIVE_SCRIPT: Asset = asset!("live", "js", "text/javascript; charset=utf-8");
+
 /// Every embedded asset, for the router.
-pub fn all() -> [&'static Asset; 4] {
-    [&STYLESHEET, &FAVICON, &APPLE_TOUCH_ICON, &CHART_SCRIPT]
+pub fn all() -> [&'static Asset; 5] {
+    [
+        &STYLESHEET,
+        &FAVICON,
+        &APPLE_TOUCH_ICON,
+        &CHART_SCRIPT,
+        &LIVE_SCRIPT,
+    ]
 }
 
 /// Finds the asset whose hashed name is `name`. Any other name, an old hash included, is `None`.

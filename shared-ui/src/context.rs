@@ -143,6 +143,15 @@ impl PageContext {
         )
     }
 
+    /// The live prices script, for pages whose figures carry `data-live-*` attributes.
+    pub fn live_script_url(&self) -> String {
+        format!(
+            "{}/assets/{}",
+            self.asset_prefix,
+            crate::assets::LIVE_SCRIPT.hashed_name()
+        )
+    }
+
     pub fn favicon_url(&self) -> String {
         format!(
             "{}/assets/{}",

@@ -65,4 +65,15 @@ impl Change {
             _ => "",
         }
     }
+
+    /// What a screen reader hears after the figure, as the `change_word` macro of
+    /// `partials/coins.html` says it; for figures updated in place by `static/live.js`.
+    pub fn word(&self) -> &'static str {
+        match self.direction {
+            "up" => "up",
+            "down" => "down",
+            "flat" => "unchanged",
+            _ => "no data",
+        }
+    }
 }

@@ -5,6 +5,7 @@ pub(crate) mod coin;
 mod coin_table;
 pub(crate) mod currency;
 pub(crate) mod listing;
+pub(crate) mod live;
 mod trailing_slash;
 pub(crate) mod watchlist;
 
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/watchlist", web::get().to(watchlist::get::watchlist_page))
         .route("/currency", web::post().to(currency::save::save))
+        .route("/prices/live", web::get().to(live::get::live_prices))
         // Last: only a path no other route took.
         .route(
             trailing_slash::PATTERN,

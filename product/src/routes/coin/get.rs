@@ -298,7 +298,8 @@ impl CoinPage {
             .iter()
             .map(|&r| RangeLink {
                 label: r.as_str(),
-                href: format!("/coins/{}?range={}", coin.id, r.as_str()),
+                // To the chart, so that a change of range keeps the page where it was.
+                href: format!("/coins/{}?range={}#chart", coin.id, r.as_str()),
                 current: r == range,
             })
             .collect();
