@@ -451,7 +451,7 @@ async fn a_watchlist_of_long_tail_coins_shows_their_prices_fetched_together_and_
     for id in watched {
         let row = &section[section.find(&format!("href=\"/coins/{id}\"")).expect(id)..];
         let row = &row[..row.find("</tr>").expect(id)];
-        let price = &row[row.find("class=\"num price\">").expect(id)..];
+        let price = &row[row.find("class=\"num price\"").expect(id)..];
         assert!(price.contains(">$"), "{id} has a price: {row}");
         assert!(price.contains("kept-as-of"), "{id} says when: {row}");
     }

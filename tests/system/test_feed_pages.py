@@ -28,7 +28,7 @@ def row(html: str, coin: str) -> str | None:
 
 
 def price(row_html: str) -> str:
-    match = re.search(r'class="num price">([^<]*)', row_html)
+    match = re.search(r'class="num price"[^>]*>([^<]*)', row_html)
     assert match, row_html
     return match.group(1)
 
