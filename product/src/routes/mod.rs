@@ -5,6 +5,7 @@ pub(crate) mod coin;
 mod coin_table;
 pub(crate) mod currency;
 pub(crate) mod listing;
+mod logo;
 mod trailing_slash;
 pub(crate) mod watchlist;
 
@@ -25,6 +26,7 @@ impl Origin {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(listing::get::listing_page))
+        .route("/coins/logos/{file}", web::get().to(logo::get::logo))
         .route("/coins/{id}", web::get().to(coin::get::coin_page))
         .route("/coins/{id}/watch", web::post().to(watchlist::watch::watch))
         .route(
