@@ -208,10 +208,7 @@ mod tests {
             f.allowed("https://coin-images.coingecko.com/coins/images/1/large/bitcoin.png")
                 .is_ok()
         );
-        assert!(matches!(
-            f.allowed("https://COIN-IMAGES.coingecko.com/x.png"),
-            Ok(_)
-        ));
+        assert!(f.allowed("https://COIN-IMAGES.coingecko.com/x.png").is_ok());
         for (url, refused_host) in [
             ("https://evil.example/x.png", true),
             ("https://coin-images.coingecko.com.evil.example/x.png", true),
