@@ -91,12 +91,6 @@ impl Logos {
         });
     }
 
-    /// Fetches `snapshot`'s missing or changed logos and waits for them.
-    pub async fn refresh(&self, snapshot: &Snapshot) {
-        let _cycle = self.cycle.lock().await;
-        self.fetch_all(self.wanted(snapshot, now_unix())).await;
-    }
-
     /// Coins whose image URL is not the one their logo came from, in the snapshot's order
     /// (ranked first), skipping URLs that failed lately.
     fn wanted(&self, snapshot: &Snapshot, now: i64) -> Vec<(CoinId, String)> {
