@@ -9,7 +9,7 @@ use super::normalise::{MAX_BYTES, NormaliseError, normalise};
 use crate::config::LogoSources;
 use reqwest::Url;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +30,8 @@ pub enum LogoError {
     TooManyBytes,
     #[error("the image host could not be reached")]
     Transport(#[source] reqwest::Error),
+    #[error("decoding the image stopped unexpectedly")]
+    Interrupted(#[source] tokio::task::JoinError),
     #[error(transparent)]
     Normalise(#[from] NormaliseError),
 }
@@ -120,7 +122,7 @@ impl LogoFetcher {
         // Decoding is CPU work: off the async workers.
         tokio::task::spawn_blocking(move || normalise(&body))
             .await
-            .map_err(|_| LogoError::Normalise(NormaliseError::NotRaster))?
+            .map_err(LogoError::Interrupted)?
             .map_err(LogoError::from)
     }
 }
@@ -172,7 +174,6 @@ pub fn is_local(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00 // unique local
                 || (first & 0xffc0) == 0xfe80 // link-local
-                || v6 == Ipv6Addr::from_bits(0)
         }
     }
 }

@@ -22,6 +22,18 @@ const CONCURRENCY: usize = 4;
 /// How long a failed URL waits before it is tried again.
 const RETRY_FAILED_SECS: i64 = 6 * 3600;
 
+/// `err` and each of its causes, for one log line.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
 /// The logos of one process: the index pages read, and what keeps it current.
 pub struct Logos {
     index: Arc<LogoIndex>,
@@ -121,6 +133,7 @@ impl Logos {
                         self.keep(coin, url, logo).await;
                     }
                     Err(err) => {
+                        let err = with_causes(&err);
                         let first = self
                             .failed
                             .lock()
