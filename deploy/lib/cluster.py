@@ -654,6 +654,10 @@ def service_env(state: dict, service: str, port: int) -> dict:
             # fit the real Demo plan's 10,000 calls a month).
             env["COINGECKO_MONTHLY_CALLS"] = "100000000"
             env["COINGECKO_CALLS_PER_MINUTE"] = "100000"
+            # Coin logos come from the mock's /img/ on this machine: allowed here, over plain
+            # http, and never in production (the default hosts are CoinGecko's CDN).
+            env["MARKET_LOGO_HOSTS"] = HOST
+            env["MARKET_LOGO_ALLOW_LOCAL"] = "true"
     # Extra variables for every replica of a service: CLUSTER_LOGIN_ENV / CLUSTER_PRODUCT_ENV as
     # "NAME=value;NAME=value".
     for pair in os.environ.get(f"CLUSTER_{service.upper()}_ENV", "").split(";"):

@@ -8,7 +8,7 @@ Serves, under an optional /api/v3 prefix:
   GET /global                               whole-market figures
   GET /coins/list                           id, symbol and name of every coin it knows
   GET /exchange_rates                       rates per bitcoin, as CoinGecko gives them
-  GET /img/{id}.svg                         a small coin image (what the "image" fields point at)
+  GET /img/{id}.png                         a small coin logo, a PNG (what the "image" fields point at)
 
 Deterministic data for a dozen coins (or more, generated, on request); prices move a little with each successful markets answer
 (so a refresh is visible) unless the mode is `frozen`.
@@ -38,11 +38,14 @@ Only the standard library. Listens on 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
+import colorsys
 import json
 import math
+import struct
 import sys
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -121,7 +124,7 @@ def market_rows(base_url: str, ids: list[str] | None, generation: int, count: in
                 "id": cid,
                 "symbol": symbol,
                 "name": name,
-                "image": f"{base_url}/img/{cid}.svg",
+                "image": f"{base_url}/img/{cid}.png",
                 "current_price": current,
                 "market_cap": round(current * supply),
                 "market_cap_rank": rank,
@@ -198,15 +201,34 @@ def market_chart(coin: str, days: str) -> dict | None:
     return {"prices": prices, "market_caps": caps, "total_volumes": volumes}
 
 
-def coin_svg(coin: str) -> bytes:
-    letter = (coin[:1] or "?").upper()
-    hue = sum(map(ord, coin)) % 360
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def coin_png(coin: str, side: int = 48) -> bytes:
+    """A disc in a colour of the coin's own with a white ring, as an RGBA PNG (zlib + struct)."""
+    hue = sum(map(ord, coin)) % 360 / 360
+    red, green, blue = (round(c * 255) for c in colorsys.hls_to_rgb(hue, 0.45, 0.6))
+    centre, radius = (side - 1) / 2, side / 2
+    rows = []
+    for y in range(side):
+        row = bytearray(b"\x00")  # filter type: none
+        for x in range(side):
+            d = math.hypot(x - centre, y - centre)
+            if d > radius:
+                row += b"\x00\x00\x00\x00"
+            elif radius * 0.45 < d < radius * 0.6:
+                row += b"\xff\xff\xff\xff"
+            else:
+                row += bytes((red, green, blue, 255))
+        rows.append(bytes(row))
+    header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)  # 8-bit RGBA
     return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">'
-        f'<circle cx="32" cy="32" r="30" fill="hsl({hue},60%,45%)"/>'
-        f'<text x="32" y="42" font-size="28" text-anchor="middle" fill="#fff" font-family="sans-serif">{letter}</text>'
-        "</svg>"
-    ).encode()
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -245,8 +267,9 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         base_url = f"http://{self.headers.get('Host') or '127.0.0.1'}"
 
-        if path.startswith("/img/") and path.endswith(".svg"):
-            return self._send(200, coin_svg(path[5:-4]), "image/svg+xml", {"Cache-Control": "max-age=3600"})
+        # Images are the CDN's, not the API's: not counted.
+        if path.startswith("/img/") and path.endswith(".png"):
+            return self._send(200, coin_png(path[5:-4]), "image/png", {"Cache-Control": "max-age=3600"})
 
         endpoint = "markets" if path == "/coins/markets" else "market_chart" if path.endswith("/market_chart") else path
         with STATE.lock:

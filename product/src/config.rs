@@ -10,6 +10,8 @@
 //! | `MARKET_TOP_COINS` | how many ranked coins the listing keeps fresh, 1 to 5,000, default 1,000 (four pages of 250) |
 //! | `MARKET_REFRESH_SECS` | a request for the top page's interval; the planner lengthens it when the budget cannot afford it, and says so. Unset: the planner's choice. At least 60 against CoinGecko's own hosts; a stand-in upstream in tests may go down to 1 |
 //! | `MARKET_STALE_SECS` | age after which pages show the stale banner: default 600 or two top-page intervals, whichever is longer; at least one interval |
+//! | `MARKET_LOGO_HOSTS` | comma-separated host names coin logos may be fetched from (https only); default `coin-images.coingecko.com,assets.coingecko.com` |
+//! | `MARKET_LOGO_ALLOW_LOCAL` | `true` lets logo fetches reach private and loopback addresses, over plain http too: for tests and the local mock only. Default `false` |
 //! | `PUBLIC_URL` | the site's origin as visitors reach it (`https://coinwatch.example`), for canonical links and Open Graph URLs; without it pages carry neither. `site` defaults to `http://` and its `BIND` |
 //! | `LIVE_STREAMS_MAX` | live price streams (`GET /prices/live`) open at once in this process, at least 1; beyond it a stream is refused with 503 and `Retry-After`. Default 500 |
 //! | `BENCH_CEILING` | `true` mounts `GET /_bench/ceiling` for `bench/run`; never set it in production. Default `false` |
@@ -88,6 +90,51 @@ pub struct MarketConfig {
     /// `MARKET_TOP_COINS`: the ranked coins the listing keeps fresh.
     pub top_coins: u32,
     pub budget: CallBudget,
+    /// Where coin logos may come from (`MARKET_LOGO_HOSTS`, `MARKET_LOGO_ALLOW_LOCAL`).
+    pub logos: LogoSources,
+}
+
+/// The hosts coin logos may be fetched from, and whether private addresses are allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogoSources {
+    /// Lower-case host names, matched exactly.
+    pub hosts: Vec<String>,
+    /// Private and loopback addresses (and plain http) allowed: tests and the local mock only.
+    pub allow_local: bool,
+}
+
+/// CoinGecko's image CDN, where `/coins/markets` points each coin's `image`.
+pub const DEFAULT_LOGO_HOSTS: &str = "coin-images.coingecko.com,assets.coingecko.com";
+
+impl LogoSources {
+    pub fn from_env(env: &dyn Source) -> Result<Self, ConfigError> {
+        const VAR: &str = "MARKET_LOGO_HOSTS";
+        let raw = optional_var(env, VAR).unwrap_or_else(|| DEFAULT_LOGO_HOSTS.to_owned());
+        let hosts = raw
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .map(|host| {
+                let plain = host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+                if plain && !host.starts_with('.') && !host.ends_with('.') {
+                    Ok(host)
+                } else {
+                    Err(ConfigError::new(
+                        VAR,
+                        format!(
+                            "expected comma-separated host names (no scheme, port or path), got {host:?}"
+                        ),
+                    ))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            hosts,
+            allow_local: var_bool(env, "MARKET_LOGO_ALLOW_LOCAL", false)?,
+        })
+    }
 }
 
 impl MarketConfig {
@@ -377,6 +424,7 @@ impl MarketConfig {
             stale_after,
             top_coins,
             budget,
+            logos: LogoSources::from_env(env)?,
         })
     }
 }
@@ -475,6 +523,24 @@ mod tests {
     }
 
     #[test]
+    fn logos_come_from_coingecko_s_image_hosts_unless_told_otherwise() {
+        let config = market(&[("MARKET_SOURCE", "coingecko")]).expect("valid");
+        assert_eq!(
+            config.logos.hosts,
+            ["coin-images.coingecko.com", "assets.coingecko.com"]
+        );
+        assert!(!config.logos.allow_local);
+        let config = market(&[
+            ("MARKET_SOURCE", "coingecko"),
+            ("MARKET_LOGO_HOSTS", " Img.Example , 127.0.0.1"),
+            ("MARKET_LOGO_ALLOW_LOCAL", "1"),
+        ])
+        .expect("valid");
+        assert_eq!(config.logos.hosts, ["img.example", "127.0.0.1"]);
+        assert!(config.logos.allow_local);
+    }
+
+    #[test]
     fn coingecko_defaults_to_the_public_api_without_a_key() {
         let cfg = market(&[("MARKET_SOURCE", "coingecko")]).expect("valid");
         assert_eq!(cfg.coingecko.base_url.as_str(), COINGECKO_PUBLIC_URL);
@@ -507,6 +573,20 @@ mod tests {
     fn every_invalid_value_names_its_variable_in_one_line() {
         for (env, var) in [
             (vec![("MARKET_SOURCE", "binance")], "MARKET_SOURCE"),
+            (
+                vec![
+                    ("MARKET_SOURCE", "demo"),
+                    ("MARKET_LOGO_HOSTS", "https://coin-images.coingecko.com/"),
+                ],
+                "MARKET_LOGO_HOSTS",
+            ),
+            (
+                vec![
+                    ("MARKET_SOURCE", "demo"),
+                    ("MARKET_LOGO_ALLOW_LOCAL", "sometimes"),
+                ],
+                "MARKET_LOGO_ALLOW_LOCAL",
+            ),
             (
                 vec![
                     ("MARKET_SOURCE", "demo"),

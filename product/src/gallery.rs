@@ -92,7 +92,14 @@ fn listing_in(
     Sample::new(
         id,
         label,
-        &ListingPage::new(ctx, snap, q, cur, &Marks::none()),
+        &ListingPage::new(
+            ctx,
+            snap,
+            q,
+            cur,
+            &Marks::none(),
+            &crate::logos::LogoIndex::default(),
+        ),
     )
 }
 

@@ -11,6 +11,7 @@ pub mod copy;
 pub mod feed;
 #[cfg(feature = "gallery")]
 pub mod gallery;
+pub mod logos;
 pub mod market;
 pub(crate) mod routes;
 mod store;

@@ -20,6 +20,7 @@ pub use long_tail::{LongTail, LongTailCoin};
 pub use source::{FetchError, MarketSource};
 
 use crate::config::MarketConfig;
+use crate::logos::Logos;
 use crate::market::{CoinDirectory, Snapshot, SourceKind};
 use crate::store;
 use arc_swap::ArcSwap;
@@ -63,6 +64,7 @@ pub struct Feed {
     charts: Arc<Charts>,
     long_tail: LongTail,
     ledger: Arc<CallLedger>,
+    logos: Arc<Logos>,
     status: Arc<Mutex<FeedStatus>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -113,6 +115,8 @@ impl Feed {
             // Pages fall back to dollars until the refresher fetches them.
             Err(err) => log::warn!("could not load the stored exchange rates: {err}"),
         }
+        let logos = Arc::new(Logos::load(pool.clone(), &config.logos).await?);
+        logos.install_own(source.own_logos()).await;
         let gate = Arc::new(UpstreamGate::default());
         let status = Arc::new(Mutex::new(FeedStatus::default()));
         let plan = config.plan();
@@ -150,6 +154,7 @@ impl Feed {
             status: Arc::clone(&status),
             gate,
             ledger: Arc::clone(&ledger),
+            logos: Arc::clone(&logos),
             top_coins: config.top_coins,
         };
         let task = tokio::spawn(refresher.run());
@@ -159,6 +164,7 @@ impl Feed {
             directory,
             long_tail,
             ledger,
+            logos,
             charts,
             status,
             task: Mutex::new(Some(task)),
@@ -181,6 +187,11 @@ impl Feed {
     /// Coins outside the ranked set, fetched on demand.
     pub fn long_tail(&self) -> &LongTail {
         &self.long_tail
+    }
+
+    /// Coin logos: which coin has one, and their bytes.
+    pub fn logos(&self) -> &Arc<Logos> {
+        &self.logos
     }
 
     /// The call budget's ledger and plan.

@@ -38,6 +38,7 @@ pub struct Refresher {
     pub status: Arc<Mutex<FeedStatus>>,
     pub gate: Arc<UpstreamGate>,
     pub ledger: Arc<CallLedger>,
+    pub logos: Arc<crate::logos::Logos>,
     /// `MARKET_TOP_COINS`.
     pub top_coins: u32,
 }
@@ -242,6 +243,8 @@ impl Refresher {
         }
         let data = previous.with_page(self.ranks(page), fresh, page == 1);
         let snapshot = self.save(data, now).await?;
+        // Off the request path and outside the API budget: see `crate::logos`.
+        self.logos.refresh_in_background(&snapshot);
         let history: Vec<HistoryRow> = snapshot
             .coins()
             .iter()
@@ -412,6 +415,7 @@ impl Refresher {
             }
             Err(err) => log::warn!("could not check for newer market data: {err}"),
         }
+        self.logos.follow().await;
     }
 
     async fn record_error(&self, kind: RefreshKind, message: &str, at: i64, top: Option<u32>) {

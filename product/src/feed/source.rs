@@ -47,6 +47,13 @@ pub trait MarketSource: Send + Sync + 'static {
     fn backfill(&self, _ids: &[(CoinId, Option<i64>)], _now: i64) -> Vec<(CoinId, PricePoint)> {
         Vec::new()
     }
+
+    /// Logos the source draws itself (the demo's), with no request: each coin's id, a name
+    /// for the drawing (stored as its source URL) and the picture's bytes. Remote sources
+    /// have none: their coins' `image` URLs are fetched (see `crate::logos`).
+    fn own_logos(&self) -> Vec<(CoinId, String, Vec<u8>)> {
+        Vec::new()
+    }
 }
 
 /// Why a fetch failed. The message never holds the API key (it travels in a header).

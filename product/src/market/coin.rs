@@ -39,6 +39,10 @@ pub struct Coin {
     /// coin's own as-of time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept_from: Option<i64>,
+    /// The provider's picture of the coin: an absolute URL, not yet trusted. Never shown to
+    /// visitors; the logo fetcher may fetch it and serve its own re-encoded copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 /// An all-time high or low: the price, when it happened, and how far today's price is from it.
@@ -111,6 +115,9 @@ impl Coin {
             self.all_time_low = previous.all_time_low.clone();
             filled = true;
         }
+        if self.image.is_none() && previous.image.is_some() {
+            self.image = previous.image.clone();
+        }
         if self.sparkline_7d.is_empty() && !previous.sparkline_7d.is_empty() {
             self.sparkline_7d = previous.sparkline_7d.clone();
             filled = true;
@@ -151,6 +158,7 @@ pub(crate) fn sample(id: &str) -> Coin {
         last_updated: None,
         sparkline_7d: Vec::new(),
         kept_from: None,
+        image: None,
     }
 }
 

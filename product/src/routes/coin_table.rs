@@ -1,6 +1,7 @@
 //! A row of the coin table, shared by the listing and the watchlist: the coin with its
 //! monogram, sparkline and changes ready for the template.
 
+use crate::logos::LogoHash;
 use crate::market::Coin;
 use crate::svg::monogram::Monogram;
 use crate::svg::sparkline::Sparkline;
@@ -12,6 +13,8 @@ pub struct CoinRow<'a> {
     /// scaled to its own box.
     pub cur: InCurrency,
     pub monogram: Monogram,
+    /// Our copy of the coin's logo, when we have one; else the monogram shows.
+    pub logo: Option<LogoHash>,
     pub sparkline: Option<Sparkline>,
     /// Marked as on the viewer's watchlist (the listing, for a signed-in viewer).
     pub watched: bool,
@@ -23,6 +26,7 @@ impl<'a> CoinRow<'a> {
             coin,
             cur,
             monogram: Monogram::new(coin.id.as_str(), &coin.symbol, &coin.name),
+            logo: None,
             sparkline: Sparkline::new(&coin.sparkline_7d),
             watched: false,
         }

@@ -6,6 +6,7 @@ mod coin_table;
 pub(crate) mod currency;
 pub(crate) mod listing;
 pub(crate) mod live;
+mod logo;
 mod trailing_slash;
 pub(crate) mod watchlist;
 
@@ -26,6 +27,7 @@ impl Origin {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(listing::get::listing_page))
+        .route("/coins/logos/{file}", web::get().to(logo::get::logo))
         .route("/coins/{id}", web::get().to(coin::get::coin_page))
         .route("/coins/{id}/watch", web::post().to(watchlist::watch::watch))
         .route(

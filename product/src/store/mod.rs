@@ -9,6 +9,7 @@ pub mod coin_list;
 pub mod currency_preference;
 pub mod feed_state;
 pub mod history;
+pub mod logos;
 pub mod long_tail;
 pub mod rates;
 pub mod refresh_log;

@@ -96,3 +96,13 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+
+diesel::table! {
+    coin_logos (coin_id) {
+        coin_id -> Text,
+        source_url -> Text,
+        sha256 -> Text,
+        png -> Binary,
+        fetched_at -> BigInt,
+    }
+}

@@ -90,6 +90,10 @@ pub fn stand_in_env(base_url: &str) -> Vec<(String, String)> {
         ("MARKET_TOP_COINS".into(), "250".into()),
         ("MARKET_REFRESH_SECS".into(), "1".into()),
         ("MARKET_STALE_SECS".into(), "600".into()),
+        // The coins' images point at CoinGecko's CDN, which tests never reach: no logo host is
+        // allowed but this machine (see `tests/logos.rs`).
+        ("MARKET_LOGO_HOSTS".into(), "127.0.0.1".into()),
+        ("MARKET_LOGO_ALLOW_LOCAL".into(), "true".into()),
     ]
 }
 

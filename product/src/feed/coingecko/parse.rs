@@ -344,6 +344,8 @@ struct RawCoin {
     last_updated: Option<i64>,
     #[serde(default, deserialize_with = "lenient_sparkline")]
     sparkline_in_7d: Vec<f64>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    image: Option<String>,
 }
 
 fn coin(entry: Value) -> Result<Coin, String> {
@@ -387,6 +389,27 @@ fn coin(entry: Value) -> Result<Coin, String> {
         last_updated: raw.last_updated,
         sparkline_7d: raw.sparkline_in_7d,
         kept_from: None,
+        image: raw.image.and_then(|url| image_url(&url)),
+    })
+}
+
+/// Longest image URL kept; CoinGecko's are under 150 characters.
+const MAX_IMAGE_URL_CHARS: usize = 512;
+
+/// `image`: kept when it looks like an absolute http(s) URL of sensible length. Whether it may
+/// be fetched is the logo fetcher's decision (its host allow-list).
+fn image_url(raw: &str) -> Option<String> {
+    let url = raw.trim();
+    let absolute = url.starts_with("https://") || url.starts_with("http://");
+    (absolute && url.len() <= MAX_IMAGE_URL_CHARS && !url.chars().any(char::is_whitespace))
+        .then(|| url.to_owned())
+}
+
+/// A string, or `None` for anything else (CoinGecko sends `null` or `"missing_large.png"`).
+fn lenient_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        _ => None,
     })
 }
 
@@ -494,6 +517,26 @@ mod tests {
         assert_eq!(btc.sparkline_7d, [63000.0, 63500.1, 64000.0]);
         assert_eq!(btc.last_updated, Some(1_795_499_970));
         assert_eq!(data.as_of, 1_795_499_970);
+        assert_eq!(
+            btc.image.as_deref(),
+            Some("https://coin-images.coingecko.com/coins/images/1/large/bitcoin.png")
+        );
+    }
+
+    #[test]
+    fn an_image_that_is_not_an_absolute_url_is_dropped() {
+        for image in [
+            serde_json::json!("missing_large.png"),
+            serde_json::json!(null),
+            serde_json::json!(42),
+            serde_json::json!("javascript:alert(1)"),
+            serde_json::json!(format!("https://cdn.example/{}", "a".repeat(600))),
+        ] {
+            let mut coin = bitcoin();
+            coin["image"] = image.clone();
+            let data = parse(Value::Array(vec![coin])).expect("valid");
+            assert_eq!(data.coins[0].image, None, "{image}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! listing, a coin list, and long-tail coins on demand all answer as CoinGecko's would.
 
 mod coins;
+mod logos;
 
 use crate::feed::{FetchError, MarketSource};
 use crate::market::{
@@ -181,6 +182,13 @@ impl MarketSource for Demo {
 
     /// The generated past, at the resolution the history keeps: a point a day beyond 35
     /// days, an hour beyond two days, every ten minutes since.
+    fn own_logos(&self) -> Vec<(CoinId, String, Vec<u8>)> {
+        logos::drawn()
+            .into_iter()
+            .filter_map(|(id, source, png)| Some((CoinId::parse(id).ok()?, source, png)))
+            .collect()
+    }
+
     fn backfill(&self, ids: &[(CoinId, Option<i64>)], now: i64) -> Vec<(CoinId, PricePoint)> {
         let mut points = Vec::new();
         for (id, after) in ids {
@@ -300,6 +308,7 @@ impl<'a> Model<'a> {
                 .map(|h| self.price(now - h * HOUR))
                 .collect(),
             kept_from: None,
+            image: None,
         })
     }
 

@@ -5,6 +5,7 @@
 
 use crate::copy::Copy;
 use crate::feed::{ChartData, Feed, LongTailCoin};
+use crate::logos::LogoHash;
 use crate::market::{ChartRange, Coin, CoinId};
 use crate::routes::Origin;
 use crate::routes::as_of::AsOf;
@@ -29,6 +30,8 @@ pub(crate) struct CoinPage {
     ctx: PageContext,
     coin: Coin,
     monogram: Monogram,
+    /// Our copy of the coin's logo, when we have one; else the monogram shows.
+    logo: Option<LogoHash>,
     changes: [(&'static str, Change); 3],
     as_of: AsOf,
     last_updated: Option<AsOf>,
@@ -226,6 +229,7 @@ pub async fn coin_page(
         shared_ui::assets::APPLE_TOUCH_ICON.hashed_name()
     ));
     let mut coin_page = CoinPage::new(ctx, coin, currency.cur, as_of, range, chart, watch);
+    coin_page.logo = feed.logos().index().of(&coin_page.coin.id);
     coin_page.meta.canonical = canonical;
     coin_page.meta.image = image;
     coin_page.outside_top = outside_top;
@@ -345,6 +349,7 @@ impl CoinPage {
         Self {
             ctx,
             monogram: Monogram::new(coin.id.as_str(), &coin.symbol, &coin.name),
+            logo: None,
             changes: [
                 ("1h", Change::new(coin.change_1h)),
                 ("24h", Change::new(coin.change_24h)),

@@ -16,6 +16,7 @@
 
 use super::rows::RenderedRows;
 use super::shell::Shell;
+use crate::logos::LogoIndex;
 use crate::market::Snapshot;
 use actix_web::web::Bytes;
 use arc_swap::ArcSwapOption;
@@ -34,15 +35,19 @@ const MAX_KEY_LEN: usize = 256;
 pub(crate) struct Moment {
     pub(crate) age: Option<String>,
     pub(crate) banners: Vec<Banner>,
+    /// The logo index's generation: a logo that arrives changes the page without a new
+    /// snapshot.
+    pub(crate) logos: u64,
 }
 
 impl Moment {
-    pub(crate) fn new(snapshot: &Snapshot, banners: &[Banner], now: i64) -> Self {
+    pub(crate) fn new(snapshot: &Snapshot, banners: &[Banner], now: i64, logos: u64) -> Self {
         Self {
             age: snapshot
                 .as_of()
                 .map(|as_of| shared_ui::format::relative_time(as_of, now)),
             banners: banners.to_vec(),
+            logos,
         }
     }
 }
@@ -187,17 +192,24 @@ impl ListingCache {
         shells.keep(query, version, moment, Arc::clone(&shell), weight);
         shell
     }
-    /// The rendered rows of `snapshot`, rendering them if this snapshot has none yet.
-    pub(crate) fn rows(&self, snapshot: &Snapshot) -> Result<Arc<RenderedRows>, askama::Error> {
+    /// The rendered rows of `snapshot` with the current logos, rendering them if these have
+    /// none yet.
+    pub(crate) fn rows(
+        &self,
+        snapshot: &Snapshot,
+        logos: &LogoIndex,
+    ) -> Result<Arc<RenderedRows>, askama::Error> {
         if let Some(rows) = self.rows.load_full()
-            && rows.version() == snapshot.version()
+            && rows.rendered_from() == (snapshot.version(), logos.generation())
         {
             return Ok(rows);
         }
-        let fresh = Arc::new(RenderedRows::render(snapshot)?);
+        let fresh = Arc::new(RenderedRows::render(snapshot, logos)?);
         // Two workers may render the same new snapshot at once; never go back to an older one.
         self.rows.rcu(|current| match current {
-            Some(current) if current.version() >= fresh.version() => Some(Arc::clone(current)),
+            Some(current) if current.rendered_from() >= fresh.rendered_from() => {
+                Some(Arc::clone(current))
+            }
             _ => Some(Arc::clone(&fresh)),
         });
         Ok(fresh)
@@ -223,6 +235,7 @@ mod tests {
         Moment {
             age: Some(age.to_owned()),
             banners: Vec::new(),
+            logos: 0,
         }
     }
 
@@ -248,8 +261,17 @@ mod tests {
                 kind: shared_ui::BannerKind::Stale,
                 message: "Stale prices".into(),
             }],
+            logos: 0,
         };
         assert!(cache.page("per_page=100", 7, &stale).is_none());
+        let with_a_new_logo = Moment {
+            logos: 1,
+            ..moment("just now")
+        };
+        assert!(
+            cache.page("per_page=100", 7, &with_a_new_logo).is_none(),
+            "a logo that arrived changes the page"
+        );
     }
 
     #[test]

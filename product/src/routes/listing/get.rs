@@ -6,6 +6,7 @@ use super::rows::{Marks, RenderedRows, render_row};
 use super::shell::{self, Shell};
 use crate::copy::Copy;
 use crate::feed::Feed;
+use crate::logos::LogoIndex;
 use crate::market::listing::{self, Direction, ListingQuery, PageSize, SortKey};
 use crate::market::{Coin, CoinDirectory, GlobalFigures, GlobalScope, ListedCoin, Snapshot};
 use crate::routes::Origin;
@@ -140,8 +141,15 @@ pub async fn listing_page(
     // Pages in dollars without a one-time message are the same for every anonymous visitor,
     // and the same but for a name, a token and marks for every signed-in one (see `cache`).
     // Pages in other currencies are rendered each time: correct at any rate, and rarer.
-    let moment = (!page.has_flash() && currency.is_default())
-        .then(|| Moment::new(&snapshot, page.banners(), shared_ui::format::now_unix()));
+    let moment = (!page.has_flash() && currency.is_default()).then(|| {
+        let logos = feed.logos().index().generation();
+        Moment::new(
+            &snapshot,
+            page.banners(),
+            shared_ui::format::now_unix(),
+            logos,
+        )
+    });
     let anonymous = page.identity().is_none();
     if let (Some(moment), true) = (&moment, anonymous)
         && let Some(kept) = cache.page(raw_query, snapshot.version(), moment)
@@ -162,7 +170,8 @@ pub async fn listing_page(
             }
             None => Marks::none(),
         };
-        let listing = ListingPage::new(ctx, &snapshot, query, currency.cur, &marks)
+        let logos = feed.logos().index();
+        let listing = ListingPage::new(ctx, &snapshot, query, currency.cur, &marks, logos)
             .with_long_tail(&directory, &snapshot)
             .with_canonical(&origin);
         let mut response = HttpResponse::Ok()
@@ -171,7 +180,7 @@ pub async fn listing_page(
         currency.remember(&req, &mut response);
         return Ok(response);
     }
-    let rows = cache.rows(&snapshot)?;
+    let rows = cache.rows(&snapshot, feed.logos().index())?;
     if let Some(identity) = page.identity() {
         let user = UserId(identity.user_id);
         let marks = watchlist_marks(&req, &watched, &pool, &snapshot, user).await;
@@ -296,12 +305,14 @@ impl<'a> ListingPage<'a> {
         query: ListingQuery,
         cur: InCurrency,
         marks: &Marks,
+        logos: &LogoIndex,
     ) -> Self {
         Self::build(ctx, snapshot, query, cur, |coin| {
             let watched = snapshot
                 .index_of(&coin.id)
                 .is_some_and(|i| marks.is_marked(i));
-            Cow::Owned(render_row(coin, watched, cur).unwrap_or_default())
+            let logo = logos.of(&coin.id);
+            Cow::Owned(render_row(coin, watched, cur, logo).unwrap_or_default())
         })
     }
 
@@ -318,7 +329,10 @@ impl<'a> ListingPage<'a> {
             let index = snapshot.index_of(&coin.id);
             match index.and_then(|i| rendered.get(i, marks.is_marked(i))) {
                 Some(cells) => Cow::Borrowed(cells),
-                None => Cow::Owned(render_row(coin, false, InCurrency::USD).unwrap_or_default()),
+                // A long-tail coin, never in the snapshot: no logo is fetched for it.
+                None => {
+                    Cow::Owned(render_row(coin, false, InCurrency::USD, None).unwrap_or_default())
+                }
             }
         })
     }
@@ -340,7 +354,7 @@ impl<'a> ListingPage<'a> {
                 Some(index) if rendered.get(index, false).is_some() => {
                     Cow::Owned(shell::row_marker(index))
                 }
-                _ => Cow::Owned(render_row(coin, false, InCurrency::USD).unwrap_or_default()),
+                _ => Cow::Owned(render_row(coin, false, InCurrency::USD, None).unwrap_or_default()),
             },
         )
     }

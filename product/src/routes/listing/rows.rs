@@ -4,6 +4,7 @@
 //! is assembled from them. Formatting prices and drawing sparklines is most of the work of a
 //! listing page; this does it once per refresh instead of once per request.
 
+use crate::logos::{LogoHash, LogoIndex};
 use crate::market::{Coin, CoinId, Snapshot};
 use crate::routes::coin_table::CoinRow;
 use askama::Template;
@@ -17,21 +18,25 @@ struct RowCells<'a> {
     row: CoinRow<'a>,
 }
 
-/// The cells of `coin`'s row, its amounts in `cur`.
+/// The cells of `coin`'s row, its amounts in `cur`, with our copy of its logo if there is one.
 pub(crate) fn render_row(
     coin: &Coin,
     watched: bool,
     cur: InCurrency,
+    logo: Option<LogoHash>,
 ) -> Result<String, askama::Error> {
     let mut row = CoinRow::new(coin, cur);
     row.watched = watched;
+    row.logo = logo;
     RowCells { row }.render()
 }
 
 /// Every coin's row of one snapshot, in the snapshot's order, in US dollars (pages in other
-/// currencies render their rows each time).
+/// currencies render their rows each time), with the logos known at one generation of the
+/// logo index.
 pub(crate) struct RenderedRows {
     version: u64,
+    logos: u64,
     rows: Vec<RowForms>,
 }
 
@@ -41,19 +46,23 @@ struct RowForms {
 }
 
 impl RenderedRows {
-    pub(crate) fn render(snapshot: &Snapshot) -> Result<Self, askama::Error> {
+    pub(crate) fn render(snapshot: &Snapshot, logos: &LogoIndex) -> Result<Self, askama::Error> {
+        // Read before the rows: a logo arriving meanwhile renders them again next time.
+        let generation = logos.generation();
         let rows = snapshot
             .coins()
             .iter()
             .map(|coin| {
+                let logo = logos.of(&coin.id);
                 Ok(RowForms {
-                    plain: render_row(coin, false, InCurrency::USD)?.into_boxed_str(),
-                    watched: render_row(coin, true, InCurrency::USD)?.into_boxed_str(),
+                    plain: render_row(coin, false, InCurrency::USD, logo.clone())?.into_boxed_str(),
+                    watched: render_row(coin, true, InCurrency::USD, logo)?.into_boxed_str(),
                 })
             })
             .collect::<Result<_, askama::Error>>()?;
         Ok(Self {
             version: snapshot.version(),
+            logos: generation,
             rows,
         })
     }
@@ -62,12 +71,14 @@ impl RenderedRows {
     pub(crate) fn empty() -> Self {
         Self {
             version: 0,
+            logos: 0,
             rows: Vec::new(),
         }
     }
 
-    pub(crate) fn version(&self) -> u64 {
-        self.version
+    /// The snapshot's version and the logo index's generation the rows show.
+    pub(crate) fn rendered_from(&self) -> (u64, u64) {
+        (self.version, self.logos)
     }
 
     /// The row of the snapshot's `index`th coin, marked or not.

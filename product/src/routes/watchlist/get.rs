@@ -3,6 +3,7 @@
 
 use crate::copy::Copy;
 use crate::feed::{Feed, LongTailCoin};
+use crate::logos::LogoIndex;
 use crate::market::{Coin, CoinDirectory, CoinId, ListedCoin, Snapshot};
 use crate::routes::as_of::AsOf;
 use crate::routes::coin_table::CoinRow;
@@ -75,7 +76,8 @@ pub async fn watchlist_page(
         .collect();
     let watchlist = WatchlistPage::new(ctx, &snapshot, &ids, currency.cur)
         .with_directory(&directory)
-        .with_long_tail(&priced);
+        .with_long_tail(&priced)
+        .with_logos(feed.logos().index());
     let mut response = render(&watchlist)?;
     currency.remember(&req, &mut response);
     Ok(response)
@@ -135,6 +137,14 @@ impl<'a> WatchlistPage<'a> {
             .filter_map(|id| directory.get(id).cloned())
             .collect();
         self.unlisted = gone;
+        self
+    }
+
+    /// Shows our copy of each coin's logo where we have one.
+    pub(crate) fn with_logos(mut self, logos: &LogoIndex) -> Self {
+        for row in &mut self.rows {
+            row.logo = logos.of(&row.coin.id);
+        }
         self
     }
 }
