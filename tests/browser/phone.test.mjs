@@ -45,7 +45,20 @@ function measure(page) {
       return { text: el.textContent.trim(), lines: Math.round(inner / parseFloat(s.lineHeight)) };
     });
     const statTops = [...document.querySelectorAll('.stats .stat')].map((el) => Math.round(el.getBoundingClientRect().top));
+    // Logos on the first screen: ours (same origin), loaded, and inside their cell.
+    const logos = [...document.querySelectorAll('.coin-table img.coin-logo')]
+      .filter((img) => img.getBoundingClientRect().top < window.innerHeight)
+      .map((img) => {
+        const r = img.getBoundingClientRect();
+        const c = img.closest('th, td').getBoundingClientRect();
+        return {
+          src: img.currentSrc || img.src,
+          loaded: img.complete && img.naturalWidth > 0,
+          inCell: r.left >= c.left - 0.5 && r.right <= c.right + 0.5 && r.width >= 20,
+        };
+      });
     return {
+      logos,
       innerWidth: window.innerWidth,
       scrollWidth: document.scrollingElement.scrollWidth,
       firstRow: box(firstRow),
@@ -90,6 +103,10 @@ describe('the listing and the watchlist on a phone', () => {
       const { context, page } = await phonePage(width);
       try {
         await page.goto('/');
+        // Lazy logos on the first screen load once laid out.
+        await page.waitForFunction(() => [...document.querySelectorAll('.coin-table img.coin-logo')]
+          .filter((img) => img.getBoundingClientRect().top < window.innerHeight)
+          .every((img) => img.complete), null, { timeout: 10_000 });
         await page.screenshot({ path: join(SCREENSHOTS, `phone-listing-${width}.png`) });
         const m = await measure(page);
         report(t, `listing ${width}`, m);
@@ -99,6 +116,14 @@ describe('the listing and the watchlist on a phone', () => {
         assertHorizontallyVisible(m.price, m.innerWidth, 'the first row’s price');
         assertHorizontallyVisible(m.change24h, m.innerWidth, 'the first row’s 24h change');
         assertTargets(m, `listing ${width}`);
+        // The local cluster's stand-in CoinGecko has an image for every coin: real logos, not
+        // monograms, served from our own origin.
+        assert.ok(m.logos.length > 0, 'no coin logo on the first screen');
+        for (const logo of m.logos) {
+          assert.equal(new URL(logo.src).origin, new URL(page.url()).origin, `a logo from another origin: ${logo.src}`);
+          assert.ok(logo.loaded, `a logo did not load: ${logo.src}`);
+          assert.ok(logo.inCell, `a logo spills out of its cell: ${logo.src}`);
+        }
         for (const b of m.banners) assert.equal(b.lines, 1, `the banner “${b.text}” takes ${b.lines} lines`);
         assert.ok(m.statRows <= 1, `the market figures take ${m.statRows} rows, not one strip`);
       } finally {
