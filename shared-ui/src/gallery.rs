@@ -79,7 +79,7 @@ pub fn samples() -> Vec<Sample> {
         };
         out.push(Sample::new(
             format!("error-{}", kind.status()) + kind_suffix(kind),
-            format!("Error page {kind:?}"),
+            format!("Error page: {}, {}", kind.status(), label(kind)),
             &page,
         ));
     }
@@ -102,6 +102,24 @@ pub fn samples() -> Vec<Sample> {
         &ErrorPage::new(signed_in, ErrorKind::NotFound),
     ));
     out
+}
+
+/// What each error page is for, in the gallery's words.
+fn label(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::BadRequest => {
+            "an address or form we cannot read (with the sentence that says why)"
+        }
+        ErrorKind::Forbidden => "not allowed",
+        ErrorKind::CsrfRejected => "a form that expired or did not come from our page",
+        ErrorKind::NotFound => "no such page",
+        ErrorKind::MethodNotAllowed => "an address that does not take that kind of request",
+        ErrorKind::RequestTimeout => "a form that took too long to arrive",
+        ErrorKind::PayloadTooLarge => "a form too large to accept",
+        ErrorKind::TooManyRequests => "too many attempts (with the wait)",
+        ErrorKind::Internal => "something went wrong on our side",
+        ErrorKind::Unavailable => "a part of the site is down for a moment",
+    }
 }
 
 fn kind_suffix(kind: ErrorKind) -> &'static str {
