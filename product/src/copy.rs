@@ -49,7 +49,10 @@ pub enum Copy {
     },
     /// A coin page asked for before the first market snapshot.
     WaitingTitle,
+    /// The watchlist's title and headline.
     WatchlistTitle,
+    /// The coin page's button that adds the coin to the watchlist; other sentences name it.
+    WatchButton,
     Column {
         key: SortKey,
     },
