@@ -5,7 +5,7 @@ use crate::domain::{EmailProblem, PasswordProblem, UsernameProblem};
 use askama::Template;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Copy {
+pub enum Text {
     UsernameMissing,
     UsernameTooShort {
         min: usize,
@@ -59,21 +59,21 @@ pub enum Copy {
 
 #[derive(Template)]
 #[template(path = "copy.txt")]
-struct CopyText<'a> {
-    copy: &'a Copy,
+struct TextTemplate<'a> {
+    copy: &'a Text,
 }
 
-impl Copy {
+impl Text {
     /// The sentence, as marketing wrote it.
     pub fn text(&self) -> String {
-        CopyText { copy: self }
+        TextTemplate { copy: self }
             .render()
             .map(|t| t.trim().to_owned())
             .unwrap_or_else(|_| format!("{self:?}"))
     }
 }
 
-impl From<UsernameProblem> for Copy {
+impl From<UsernameProblem> for Text {
     fn from(problem: UsernameProblem) -> Self {
         match problem {
             UsernameProblem::Missing => Self::UsernameMissing,
@@ -88,7 +88,7 @@ impl From<UsernameProblem> for Copy {
     }
 }
 
-impl From<EmailProblem> for Copy {
+impl From<EmailProblem> for Text {
     fn from(problem: EmailProblem) -> Self {
         match problem {
             EmailProblem::Missing => Self::EmailMissing,
@@ -98,7 +98,7 @@ impl From<EmailProblem> for Copy {
     }
 }
 
-impl From<PasswordProblem> for Copy {
+impl From<PasswordProblem> for Text {
     fn from(problem: PasswordProblem) -> Self {
         match problem {
             PasswordProblem::Missing => Self::PasswordMissing,
@@ -121,39 +121,39 @@ mod tests {
     #[test]
     fn every_sentence_has_words_and_fills_its_values() {
         let all = [
-            Copy::UsernameMissing,
-            Copy::UsernameTooShort { min: 3 },
-            Copy::UsernameTooLong { max: 32 },
-            Copy::UsernameCharacters,
-            Copy::UsernameTaken,
-            Copy::EmailMissing,
-            Copy::EmailTooLong,
-            Copy::EmailInvalid,
-            Copy::EmailTaken,
-            Copy::PasswordMissing,
-            Copy::PasswordTooShort { min: 8 },
-            Copy::PasswordTooLong { max: 256 },
-            Copy::PasswordMismatch,
-            Copy::PasswordWeak { reason: None },
-            Copy::PasswordBreached,
-            Copy::MissingCredentials,
-            Copy::WrongCredentials,
-            Copy::CurrentPasswordMissing,
-            Copy::CurrentPasswordWrong,
-            Copy::ConfirmUsername {
+            Text::UsernameMissing,
+            Text::UsernameTooShort { min: 3 },
+            Text::UsernameTooLong { max: 32 },
+            Text::UsernameCharacters,
+            Text::UsernameTaken,
+            Text::EmailMissing,
+            Text::EmailTooLong,
+            Text::EmailInvalid,
+            Text::EmailTaken,
+            Text::PasswordMissing,
+            Text::PasswordTooShort { min: 8 },
+            Text::PasswordTooLong { max: 256 },
+            Text::PasswordMismatch,
+            Text::PasswordWeak { reason: None },
+            Text::PasswordBreached,
+            Text::MissingCredentials,
+            Text::WrongCredentials,
+            Text::CurrentPasswordMissing,
+            Text::CurrentPasswordWrong,
+            Text::ConfirmUsername {
                 username: "satoshi".into(),
             },
-            Copy::Registered {
+            Text::Registered {
                 username: "satoshi".into(),
             },
-            Copy::WelcomeBack {
+            Text::WelcomeBack {
                 username: "satoshi".into(),
             },
-            Copy::PasswordChanged,
-            Copy::EmailChanged,
-            Copy::AccountDeleted,
-            Copy::LoggedOut,
-            Copy::NotLoggedIn,
+            Text::PasswordChanged,
+            Text::EmailChanged,
+            Text::AccountDeleted,
+            Text::LoggedOut,
+            Text::NotLoggedIn,
         ];
         for copy in &all {
             let text = copy.text();
@@ -167,18 +167,18 @@ mod tests {
             );
         }
         assert_eq!(
-            Copy::UsernameTooShort { min: 3 }.text(),
+            Text::UsernameTooShort { min: 3 }.text(),
             "Your username must be at least 3 characters long."
         );
         assert_eq!(
-            Copy::ConfirmUsername {
+            Text::ConfirmUsername {
                 username: "satoshi".into()
             }
             .text(),
             "Type your username, satoshi, to confirm."
         );
         assert_eq!(
-            Copy::PasswordWeak {
+            Text::PasswordWeak {
                 reason: Some("This is a very common password.".into())
             }
             .text(),

@@ -1,7 +1,7 @@
 //! Every login page in each of its states, with sample data, for the site's `/_gallery` and
 //! the snapshot tests. Not compiled into the `login` binary (the `gallery` feature).
 
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::routes::account::get::{
     AccountForms, AccountPage, DeleteErrors, EmailErrors, PasswordErrors, SessionRow,
 };
@@ -23,7 +23,7 @@ pub fn samples() -> Vec<Sample> {
     let mut with_flash = signed_in("Your account", "satoshi");
     with_flash.flash = Some(Flash {
         kind: FlashKind::Success,
-        message: Copy::PasswordChanged.text(),
+        message: Text::PasswordChanged.text(),
     });
     let mut login_with_banner = anonymous("Log in");
     login_with_banner.banners = vec![demo_banner()];
@@ -46,7 +46,7 @@ pub fn samples() -> Vec<Sample> {
                 ctx: login_with_banner,
                 login: "satoshi@example.com".into(),
                 next: "/coins/bitcoin".into(),
-                error: Some(Copy::WrongCredentials.text()),
+                error: Some(Text::WrongCredentials.text()),
             },
         ),
         Sample::new(
@@ -69,15 +69,15 @@ pub fn samples() -> Vec<Sample> {
                 email: "not-an-email-address-but-a-rather-long-string-of-text".into(),
                 next: "/watchlist".into(),
                 errors: RegisterErrors {
-                    username: Some(Copy::UsernameCharacters.text()),
-                    email: Some(Copy::EmailInvalid.text()),
+                    username: Some(Text::UsernameCharacters.text()),
+                    email: Some(Text::EmailInvalid.text()),
                     password: Some(
-                        Copy::PasswordWeak {
+                        Text::PasswordWeak {
                             reason: Some("This is a top-100 common password.".into()),
                         }
                         .text(),
                     ),
-                    password_confirm: Some(Copy::PasswordMismatch.text()),
+                    password_confirm: Some(Text::PasswordMismatch.text()),
                 },
             },
         ),
@@ -90,8 +90,8 @@ pub fn samples() -> Vec<Sample> {
                 email: "satoshi@example.com".into(),
                 next: "/".into(),
                 errors: RegisterErrors {
-                    username: Some(Copy::UsernameTaken.text()),
-                    email: Some(Copy::EmailTaken.text()),
+                    username: Some(Text::UsernameTaken.text()),
+                    email: Some(Text::EmailTaken.text()),
                     ..RegisterErrors::default()
                 },
             },
@@ -132,24 +132,24 @@ pub fn samples() -> Vec<Sample> {
                 sessions: sample_sessions()[..1].to_vec(),
                 forms: AccountForms {
                     password: PasswordErrors {
-                        current: Some(Copy::CurrentPasswordWrong.text()),
+                        current: Some(Text::CurrentPasswordWrong.text()),
                         new: Some(
-                            Copy::PasswordTooShort {
+                            Text::PasswordTooShort {
                                 min: crate::domain::NewPassword::MIN,
                             }
                             .text(),
                         ),
-                        confirm: Some(Copy::PasswordMismatch.text()),
+                        confirm: Some(Text::PasswordMismatch.text()),
                     },
                     email: EmailErrors {
-                        email: Some(Copy::EmailInvalid.text()),
-                        password: Some(Copy::CurrentPasswordMissing.text()),
+                        email: Some(Text::EmailInvalid.text()),
+                        password: Some(Text::CurrentPasswordMissing.text()),
                     },
                     email_value: "satoshi@".into(),
                     delete: DeleteErrors {
-                        password: Some(Copy::CurrentPasswordWrong.text()),
+                        password: Some(Text::CurrentPasswordWrong.text()),
                         confirm: Some(
-                            Copy::ConfirmUsername {
+                            Text::ConfirmUsername {
                                 username: "satoshi".into(),
                             }
                             .text(),

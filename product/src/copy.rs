@@ -6,7 +6,7 @@ use crate::market::listing::SortKey;
 use askama::Template;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Copy {
+pub enum Text {
     DemoBanner,
     NotLoadedBanner,
     /// Kept short: a banner takes one line on a phone.
@@ -141,14 +141,14 @@ pub enum Copy {
 
 #[derive(Template)]
 #[template(path = "copy.txt")]
-struct CopyText<'a> {
-    copy: &'a Copy,
+struct TextTemplate<'a> {
+    copy: &'a Text,
 }
 
-impl Copy {
+impl Text {
     /// The sentence, as marketing wrote it.
     pub fn text(&self) -> String {
-        CopyText { copy: self }
+        TextTemplate { copy: self }
             .render()
             .map(|t| t.trim().to_owned())
             .unwrap_or_else(|_| format!("{self:?}"))
@@ -162,11 +162,11 @@ mod tests {
     #[test]
     fn every_column_and_range_has_words() {
         for key in SortKey::ALL {
-            assert!(!Copy::Column { key }.text().is_empty(), "{key:?}");
+            assert!(!Text::Column { key }.text().is_empty(), "{key:?}");
         }
         for range in ChartRange::ALL {
             assert!(
-                Copy::RangePhrase { range }.text().starts_with("the last"),
+                Text::RangePhrase { range }.text().starts_with("the last"),
                 "{range:?}"
             );
         }
@@ -175,14 +175,14 @@ mod tests {
     #[test]
     fn values_are_filled_in() {
         assert_eq!(
-            Copy::SearchTitle { term: "bit".into() }.text(),
+            Text::SearchTitle { term: "bit".into() }.text(),
             "Coins matching “bit”"
         );
         assert_eq!(
-            Copy::ListingTitleWith {
+            Text::ListingTitleWith {
                 base: "Cryptocurrency prices".into(),
                 sort: Some(
-                    Copy::SortPhrase {
+                    Text::SortPhrase {
                         key: SortKey::Change24h,
                         ascending: true
                     }
@@ -194,7 +194,7 @@ mod tests {
             "Cryptocurrency prices by 24h change, lowest first, page 2"
         );
         assert_eq!(
-            Copy::ChartNote {
+            Text::ChartNote {
                 resolution: Some("hourly".into()),
                 differs_from_day: true
             }
@@ -203,13 +203,13 @@ mod tests {
              from the 24h high and low under Market, which count every trade."
         );
         assert_eq!(
-            Copy::SupplyShare {
+            Text::SupplyShare {
                 share: "92.8%".into()
             }
             .text(),
             "92.8% of the maximum supply is in circulation"
         );
-        let summary = Copy::ChartSummary {
+        let summary = Text::ChartSummary {
             name: "Bitcoin".into(),
             over: "the last 7 days".into(),
             first: "$100.00".into(),

@@ -2,7 +2,7 @@
 //! refresh and never sees half of one. Also the exchange rates pages convert with, and the
 //! site-wide banners that describe the snapshot.
 
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::market::{ExchangeRates, Snapshot, SourceKind};
 use arc_swap::{ArcSwap, ArcSwapOption};
 use chassis::page::BannerSource;
@@ -88,18 +88,18 @@ impl LiveMarket {
         if demo {
             banners.push(Banner {
                 kind: BannerKind::Demo,
-                message: Copy::DemoBanner.text(),
+                message: Text::DemoBanner.text(),
             });
         }
         match snapshot.as_of() {
             None => banners.push(Banner {
                 kind: BannerKind::Warning,
-                message: Copy::NotLoadedBanner.text(),
+                message: Text::NotLoadedBanner.text(),
             }),
             Some(as_of) if snapshot.is_stale(now, self.stale_after.as_secs()) => {
                 banners.push(Banner {
                     kind: BannerKind::Stale,
-                    message: Copy::StaleBanner {
+                    message: Text::StaleBanner {
                         as_of: utc_datetime(as_of),
                     }
                     .text(),

@@ -140,14 +140,14 @@ pub enum ListingQueryError {
 
 impl std::fmt::Display for ListingQueryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::copy::Copy;
+        use crate::copy::Text;
         let given = |raw: &String| format!("{raw:?}");
         let copy = match self {
-            Self::UnknownSort(raw) => Copy::UnknownSort { given: given(raw) },
-            Self::UnknownDirection(raw) => Copy::UnknownDirection { given: given(raw) },
-            Self::BadPage(raw) => Copy::BadPage { given: given(raw) },
-            Self::BadPageSize(raw) => Copy::BadPageSize { given: given(raw) },
-            Self::SearchTooLong => Copy::SearchTooLong {
+            Self::UnknownSort(raw) => Text::UnknownSort { given: given(raw) },
+            Self::UnknownDirection(raw) => Text::UnknownDirection { given: given(raw) },
+            Self::BadPage(raw) => Text::BadPage { given: given(raw) },
+            Self::BadPageSize(raw) => Text::BadPageSize { given: given(raw) },
+            Self::SearchTooLong => Text::SearchTooLong {
                 max: SearchTerm::MAX_CHARS,
             },
         };

@@ -30,7 +30,7 @@ impl ChartRange {
 
     /// "the last 24 hours", for sentences.
     pub fn phrase(&self) -> String {
-        crate::copy::Copy::RangePhrase { range: *self }.text()
+        crate::copy::Text::RangePhrase { range: *self }.text()
     }
 
     pub fn seconds(&self) -> i64 {

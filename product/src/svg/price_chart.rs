@@ -222,7 +222,7 @@ impl PriceChart {
             .change_percent()
             .map(|c| signed_percent(c).trim_start_matches(['+', '-']).to_owned())
             .unwrap_or_default();
-        crate::copy::Copy::ChartSummary {
+        crate::copy::Text::ChartSummary {
             name: coin_name.to_owned(),
             over: self.range.phrase(),
             first: price_in(self.first.price, self.cur.currency),

@@ -2,7 +2,7 @@
 
 use super::get::{AccountForms, DeleteErrors, render_account, signed_in_user};
 use super::reauth::confirm_password;
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::state::LoginState;
 use crate::users;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
@@ -39,16 +39,16 @@ pub async fn delete_account(
     let mut errors = DeleteErrors::default();
     if !confirm_username.trim().eq_ignore_ascii_case(&user.username) {
         errors.confirm = Some(
-            Copy::ConfirmUsername {
+            Text::ConfirmUsername {
                 username: user.username.clone(),
             }
             .text(),
         );
     }
     if current_password.is_empty() {
-        errors.password = Some(Copy::CurrentPasswordMissing.text());
+        errors.password = Some(Text::CurrentPasswordMissing.text());
     } else if !confirm_password(&req, &state, &user, current_password).await? {
-        errors.password = Some(Copy::CurrentPasswordWrong.text());
+        errors.password = Some(Text::CurrentPasswordWrong.text());
     }
     if errors.confirm.is_some() || errors.password.is_some() {
         let forms = AccountForms {
@@ -71,7 +71,7 @@ pub async fn delete_account(
     }
     sign_out(
         page.session(),
-        Some((FlashKind::Info, Copy::AccountDeleted.text().as_str())),
+        Some((FlashKind::Info, Text::AccountDeleted.text().as_str())),
     );
     chassis::metrics::record_login_outcome("deleted");
     log::info!(target: "login", outcome = "deleted", user_id = id; "account deleted");

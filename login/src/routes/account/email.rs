@@ -2,7 +2,7 @@
 
 use super::get::{AccountForms, EmailErrors, render_account, signed_in_user};
 use super::reauth::confirm_password;
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::domain::Email;
 use crate::state::LoginState;
 use crate::throttle::{self, Bucket, Reservation};
@@ -39,12 +39,12 @@ pub async fn change_email(
     } = form.0;
     let mut errors = EmailErrors::default();
     let parsed = Email::parse(&email)
-        .map_err(|e| errors.email = Some(Copy::from(e).text()))
+        .map_err(|e| errors.email = Some(Text::from(e).text()))
         .ok();
     if current_password.is_empty() {
-        errors.password = Some(Copy::CurrentPasswordMissing.text());
+        errors.password = Some(Text::CurrentPasswordMissing.text());
     } else if !confirm_password(&req, &state, &user, current_password).await? {
-        errors.password = Some(Copy::CurrentPasswordWrong.text());
+        errors.password = Some(Text::CurrentPasswordWrong.text());
     }
     let fail = async |errors: EmailErrors, user| {
         let forms = AccountForms {
@@ -76,7 +76,7 @@ pub async fn change_email(
         .run(move |conn| users::set_email(conn, id, &parsed))
         .await?;
     if !updated {
-        errors.email = Some(Copy::EmailTaken.text());
+        errors.email = Some(Text::EmailTaken.text());
         return fail(errors, user).await;
     }
     if let Some(bucket) = probe {
@@ -88,7 +88,7 @@ pub async fn change_email(
     set_flash(
         page.session(),
         FlashKind::Success,
-        Copy::EmailChanged.text(),
+        Text::EmailChanged.text(),
     );
     Ok(see_other("/account"))
 }

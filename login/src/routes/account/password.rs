@@ -3,7 +3,7 @@
 
 use super::get::{AccountForms, PasswordErrors, render_account, signed_in_user};
 use super::reauth::confirm_password;
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::domain::PasswordProblem;
 use crate::state::LoginState;
 use crate::users;
@@ -49,23 +49,23 @@ pub async fn change_password(
     {
         Ok(p) => Some(p),
         Err(PasswordProblem::Mismatch) => {
-            errors.confirm = Some(Copy::PasswordMismatch.text());
+            errors.confirm = Some(Text::PasswordMismatch.text());
             None
         }
         Err(problem) => {
-            errors.new = Some(Copy::from(problem).text());
+            errors.new = Some(Text::from(problem).text());
             None
         }
     };
     if current_password.is_empty() {
-        errors.current = Some(Copy::CurrentPasswordMissing.text());
+        errors.current = Some(Text::CurrentPasswordMissing.text());
     } else if !confirm_password(&req, &state, &user, current_password).await? {
-        errors.current = Some(Copy::CurrentPasswordWrong.text());
+        errors.current = Some(Text::CurrentPasswordWrong.text());
     }
     if let (Some(p), Some(check), None) = (&new, &state.breached, &errors.current)
         && check.is_breached(p.expose()).await
     {
-        errors.new = Some(Copy::PasswordBreached.text());
+        errors.new = Some(Text::PasswordBreached.text());
     }
     let (Some(new), None, None, None) = (new, &errors.current, &errors.new, &errors.confirm) else {
         let forms = AccountForms {
@@ -95,7 +95,7 @@ pub async fn change_password(
     set_flash(
         page.session(),
         FlashKind::Success,
-        Copy::PasswordChanged.text(),
+        Text::PasswordChanged.text(),
     );
     chassis::metrics::record_login_outcome("password_changed");
     log::info!(target: "login", outcome = "password_changed", user_id = id; "password changed");

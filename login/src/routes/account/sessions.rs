@@ -2,7 +2,7 @@
 //! account's other sessions, or all of them, on every service at once.
 
 use super::get::signed_in_user;
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::state::LoginState;
 use actix_web::{HttpResponse, web};
 use chassis::AppError;
@@ -36,9 +36,9 @@ pub async fn end_session(
             .end(UserId(identity.user_id), &form.session)
             .await?;
     let message = if ended {
-        Copy::SessionEnded
+        Text::SessionEnded
     } else {
-        Copy::SessionAlreadyEnded
+        Text::SessionAlreadyEnded
     };
     set_flash(page.session(), FlashKind::Success, message.text());
     Ok(see_other("/account"))
@@ -67,7 +67,7 @@ pub async fn end_other_sessions(
     set_flash(
         page.session(),
         FlashKind::Success,
-        Copy::OtherSessionsEnded { count }.text(),
+        Text::OtherSessionsEnded { count }.text(),
     );
     Ok(see_other("/account"))
 }

@@ -3,7 +3,7 @@
 
 use super::super::safe_next;
 use super::get::render_login;
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::device::DeviceToken;
 use crate::domain::lookup_key;
 use crate::outcome::LoginOutcome;
@@ -47,7 +47,7 @@ pub async fn log_in(
             &page,
             login,
             next,
-            Some(Copy::MissingCredentials.text()),
+            Some(Text::MissingCredentials.text()),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -101,7 +101,7 @@ pub async fn log_in(
                 &page,
                 login,
                 next,
-                Some(Copy::WrongCredentials.text()),
+                Some(Text::WrongCredentials.text()),
                 StatusCode::UNAUTHORIZED,
             );
         }
@@ -145,7 +145,7 @@ pub async fn log_in(
     set_flash(
         page.session(),
         FlashKind::Success,
-        Copy::WelcomeBack {
+        Text::WelcomeBack {
             username: user.username.clone(),
         }
         .text(),

@@ -1,6 +1,6 @@
 //! `POST /account/logout`: ends the session.
 
-use crate::copy::Copy;
+use crate::copy::Text;
 use actix_web::HttpResponse;
 use chassis::AppError;
 use chassis::csrf::CsrfForm;
@@ -16,9 +16,9 @@ pub async fn log_out(
     _form: CsrfForm<LogoutForm>,
 ) -> Result<HttpResponse, AppError> {
     let message = if page.identity().is_some() {
-        Copy::LoggedOut
+        Text::LoggedOut
     } else {
-        Copy::NotLoggedIn
+        Text::NotLoggedIn
     }
     .text();
     sign_out(page.session(), Some((FlashKind::Info, &message)));

@@ -4,7 +4,7 @@
 
 use super::super::safe_next;
 use super::get::{RegisterErrors, RegisterPage, render_register};
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::domain::{Email, PasswordProblem, Username};
 use crate::outcome::LoginOutcome;
 use crate::state::LoginState;
@@ -51,10 +51,10 @@ pub async fn register(
     // the hashing threads, never on a worker that serves pages.
     let mut errors = RegisterErrors::default();
     let username = Username::parse(&raw_username)
-        .map_err(|e| errors.username = Some(Copy::from(e).text()))
+        .map_err(|e| errors.username = Some(Text::from(e).text()))
         .ok();
     let email = Email::parse(&raw_email)
-        .map_err(|e| errors.email = Some(Copy::from(e).text()))
+        .map_err(|e| errors.email = Some(Text::from(e).text()))
         .ok();
     let related = vec![raw_username.trim().to_owned(), raw_email.trim().to_owned()];
     let password = match state
@@ -64,18 +64,18 @@ pub async fn register(
     {
         Ok(p) => Some(p),
         Err(PasswordProblem::Mismatch) => {
-            errors.password_confirm = Some(Copy::PasswordMismatch.text());
+            errors.password_confirm = Some(Text::PasswordMismatch.text());
             None
         }
         Err(problem) => {
-            errors.password = Some(Copy::from(problem).text());
+            errors.password = Some(Text::from(problem).text());
             None
         }
     };
     if let (Some(p), Some(check)) = (&password, &state.breached)
         && check.is_breached(p.expose()).await
     {
-        errors.password = Some(Copy::PasswordBreached.text());
+        errors.password = Some(Text::PasswordBreached.text());
     }
     let form_again = |errors: RegisterErrors| RegisterPage {
         ctx: PageContext::default(),
@@ -109,8 +109,8 @@ pub async fn register(
         let mut errors = RegisterErrors::default();
         for t in taken {
             match t {
-                Taken::Username => errors.username = Some(Copy::UsernameTaken.text()),
-                Taken::Email => errors.email = Some(Copy::EmailTaken.text()),
+                Taken::Username => errors.username = Some(Text::UsernameTaken.text()),
+                Taken::Email => errors.email = Some(Text::EmailTaken.text()),
             }
         }
         errors
@@ -156,7 +156,7 @@ pub async fn register(
     set_flash(
         page.session(),
         FlashKind::Success,
-        Copy::Registered {
+        Text::Registered {
             username: user.username.clone(),
         }
         .text(),

@@ -3,7 +3,7 @@
 //! found in the coin list and its figures fetched on demand; an id the coin list does not
 //! have answers 404 without a call to the provider.
 
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::feed::{ChartData, Feed, LongTailCoin};
 use crate::logos::LogoHash;
 use crate::market::{ChartRange, Coin, CoinId};
@@ -146,7 +146,7 @@ pub async fn coin_page(
     };
     let range = parse_range(req.query_string())?;
     let Some(as_of) = snapshot.as_of() else {
-        let ctx = page.context(Copy::WaitingTitle.text(), Nav::Coins);
+        let ctx = page.context(Text::WaitingTitle.text(), Nav::Coins);
         let mut res = render_with_status(
             &CoinWaitingPage { ctx, id },
             StatusCode::SERVICE_UNAVAILABLE,
@@ -167,7 +167,7 @@ pub async fn coin_page(
                 }
                 LongTailCoin::Unpriced => {
                     return Err(AppError::Unavailable(
-                        Copy::LongTailUnavailable {
+                        Text::LongTailUnavailable {
                             name: listed.name.clone(),
                         }
                         .text(),
@@ -192,7 +192,7 @@ pub async fn coin_page(
     let mut chart_note = None;
     let chart = match chart {
         Ok(ChartData::FromStoredPrices(series)) => {
-            chart_note = Some(Copy::ChartFromStoredPrices.text());
+            chart_note = Some(Text::ChartFromStoredPrices.text());
             ChartView::drawn(&series, range, &coin, currency.cur)
         }
         Ok(ChartData::Ready(series)) => ChartView::drawn(&series, range, &coin, currency.cur),
@@ -202,7 +202,7 @@ pub async fn coin_page(
             ChartView::Unavailable
         }
     };
-    let title = Copy::CoinTitle {
+    let title = Text::CoinTitle {
         name: coin.name.clone(),
         symbol: coin.symbol.to_uppercase(),
     }
@@ -277,7 +277,7 @@ impl ChartView {
                 || cur.price(coin.low_24h) != price_in(chart.low_price(), cur.currency));
         Self::Drawn {
             summary: chart.summary(&coin.name),
-            note: Copy::ChartNote {
+            note: Text::ChartNote {
                 resolution: chart.resolution(),
                 differs_from_day,
             }
@@ -309,21 +309,21 @@ impl CoinPage {
             .collect();
         let supply = coin.supply_fraction().map(|fraction| SupplyBar {
             width: format!("{:.1}", fraction * 100.0),
-            text: Copy::SupplyShare {
+            text: Text::SupplyShare {
                 share: percent(fraction * 100.0),
             }
             .text(),
         });
         let all_time = [
             AllTime {
-                label: Copy::AllTimeHigh.text(),
+                label: Text::AllTimeHigh.text(),
                 price: coin.all_time_high.as_ref().map(|e| e.price),
                 at: coin.all_time_high.as_ref().and_then(|e| e.at),
                 distance: Change::new(coin.distance_from_high()),
                 distance_text: all_time_distance(coin.distance_from_high(), true),
             },
             AllTime {
-                label: Copy::AllTimeLow.text(),
+                label: Text::AllTimeLow.text(),
                 price: coin.all_time_low.as_ref().map(|e| e.price),
                 at: coin.all_time_low.as_ref().and_then(|e| e.at),
                 distance: Change::new(coin.distance_from_low()),
@@ -331,7 +331,7 @@ impl CoinPage {
             },
         ];
         let meta = PageMeta {
-            description: Copy::CoinDescription {
+            description: Text::CoinDescription {
                 name: coin.name.clone(),
                 symbol: coin.symbol.to_uppercase(),
                 price: cur.price(coin.price),
@@ -386,7 +386,7 @@ fn all_time_distance(distance: Option<f64>, high: bool) -> String {
     } else {
         Some(d > 0.0)
     };
-    Copy::AllTimeDistance {
+    Text::AllTimeDistance {
         percent: size,
         above,
         high,
@@ -402,7 +402,7 @@ fn parse_range(query_string: &str) -> Result<ChartRange, AppError> {
         Some((_, raw)) => ChartRange::parse(raw.trim()).ok_or_else(|| {
             let shown: String = raw.chars().take(20).collect();
             AppError::BadRequest(
-                Copy::UnknownRange {
+                Text::UnknownRange {
                     given: format!("{shown:?}"),
                 }
                 .text(),

@@ -9,7 +9,7 @@
 
 pub mod save;
 
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::feed::Feed;
 use crate::store;
 use actix_session::SessionExt;
@@ -141,7 +141,7 @@ impl PageCurrency {
             None => (
                 InCurrency::USD,
                 Some(
-                    Copy::NoRatesYet {
+                    Text::NoRatesYet {
                         asked: asked.currency.label(),
                         shown: Currency::Usd.label(),
                     }
@@ -151,7 +151,7 @@ impl PageCurrency {
         };
         let notice = match asked.junk {
             Some(given) => Some(
-                Copy::UnknownCurrency {
+                Text::UnknownCurrency {
                     given,
                     shown: cur.currency.label(),
                 }
@@ -233,7 +233,7 @@ async fn saved_choice(req: &HttpRequest, pool: &DbPool, user_id: i64) -> Option<
 
 /// "Prices in euros (EUR), converted from US dollars at $1 = €0.9200."
 pub(crate) fn prices_in(cur: InCurrency) -> String {
-    Copy::PricesIn {
+    Text::PricesIn {
         name: cur.name(),
         label: cur.label(),
         rate: (cur.currency != Currency::Usd).then(|| price_in(cur.per_usd, cur.currency)),

@@ -2,7 +2,7 @@
 //! them to any browser they sign in on. The browser's cookie is set to it too.
 
 use super::{COOKIE, CookiePolicy, cookie};
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::store;
 use actix_session::SessionExt;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -44,7 +44,7 @@ pub async fn save(
     let currency = Currency::parse(&form.currency).ok_or_else(|| {
         let shown: String = form.currency.chars().take(20).collect();
         AppError::BadRequest(
-            Copy::UnknownCurrency {
+            Text::UnknownCurrency {
                 given: format!("{shown:?}"),
                 shown: Currency::Usd.label(),
             }
@@ -64,7 +64,7 @@ pub async fn save(
     set_flash(
         &req.get_session(),
         FlashKind::Success,
-        Copy::CurrencySaved {
+        Text::CurrencySaved {
             label: currency.label(),
         }
         .text(),

@@ -4,7 +4,7 @@
 use super::cache::{ListingCache, Moment};
 use super::rows::{Marks, RenderedRows, render_row};
 use super::shell::{self, Shell};
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::feed::Feed;
 use crate::logos::LogoIndex;
 use crate::market::listing::{self, Direction, ListingQuery, PageSize, SortKey};
@@ -274,18 +274,18 @@ async fn watchlist_marks(
 /// page after the first.
 pub(crate) fn title(query: &ListingQuery) -> String {
     let base = match &query.search {
-        Some(term) => Copy::SearchTitle {
+        Some(term) => Text::SearchTitle {
             term: term.as_typed().to_owned(),
         }
         .text(),
-        None => Copy::ListingTitle.text(),
+        None => Text::ListingTitle.text(),
     };
     let by_rank =
         query.sort == SortKey::Rank && query.direction == SortKey::Rank.natural_direction();
-    Copy::ListingTitleWith {
+    Text::ListingTitleWith {
         base,
         sort: (!by_rank).then(|| {
-            Copy::SortPhrase {
+            Text::SortPhrase {
                 key: query.sort,
                 ascending: query.direction == Direction::Asc,
             }
@@ -381,7 +381,7 @@ impl<'a> ListingPage<'a> {
         let columns = COLUMNS
             .iter()
             .map(|&(key, class)| Column {
-                label: Copy::Column { key }.text(),
+                label: Text::Column { key }.text(),
                 class,
                 href: query.sort_href(key),
                 aria_sort: query.aria_sort(key),

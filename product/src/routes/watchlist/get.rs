@@ -1,7 +1,7 @@
 //! `GET /watchlist`: the signed-in user's coins, with the listing's columns. A visitor who is
 //! not signed in is sent to log in and brought back here.
 
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::feed::{Feed, LongTailCoin};
 use crate::logos::LogoIndex;
 use crate::market::{Coin, CoinDirectory, CoinId, ListedCoin, Snapshot};
@@ -51,7 +51,7 @@ pub async fn watchlist_page(
         .await?;
     let snapshot = feed.live().snapshot();
     let currency = PageCurrency::of(&req, &feed, &pool, Some(identity.user_id)).await;
-    let mut ctx = page.form_context(Copy::WatchlistTitle.text(), Nav::Watchlist);
+    let mut ctx = page.form_context(Text::WatchlistTitle.text(), Nav::Watchlist);
     currency.fill(&mut ctx, &req);
     // Coins outside the ranked set are fetched while they are stale, all in one call, from
     // the long-tail share of the budget; when it is spent they show their kept figures.

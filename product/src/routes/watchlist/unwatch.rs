@@ -2,7 +2,7 @@
 //! not (a coin that left the listing can still be removed).
 
 use super::Submission;
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::feed::Feed;
 use crate::market::CoinId;
 use crate::store;
@@ -43,7 +43,7 @@ pub async fn unwatch(
     set_flash(
         &req.get_session(),
         FlashKind::Success,
-        Copy::Unwatched { name }.text(),
+        Text::Unwatched { name }.text(),
     );
     Ok(see_other(&form.return_path()))
 }

@@ -2,7 +2,7 @@
 //! signed-in user's watchlist.
 
 use super::Submission;
-use crate::copy::Copy;
+use crate::copy::Text;
 use crate::feed::Feed;
 use crate::market::CoinId;
 use crate::store;
@@ -49,7 +49,7 @@ pub async fn watch(
     set_flash(
         &req.get_session(),
         FlashKind::Success,
-        Copy::Watched { name }.text(),
+        Text::Watched { name }.text(),
     );
     Ok(see_other(&form.return_path()))
 }
