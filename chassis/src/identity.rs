@@ -15,7 +15,6 @@ pub(crate) const IDENTITY: &str = "identity";
 pub(crate) const SEEN_AT: &str = "seen_at";
 /// What `/account` shows about a session (see [`SessionMeta`]).
 pub(crate) const META: &str = "meta";
-const FLASH: &str = "flash";
 /// Rewriting the cookie on every request would be wasteful; the idle clock moves a minute at a time.
 const SEEN_AT_GRANULARITY_SECS: i64 = 60;
 
@@ -146,7 +145,7 @@ pub fn sign_out(session: &Session, farewell: Option<(shared_ui::FlashKind, &str)
         Some((kind, message)) => {
             session.clear();
             session.renew();
-            set_flash(session, kind, message);
+            crate::flash::set_flash(session, kind, message);
         }
         None => session.purge(),
     }
@@ -159,10 +158,13 @@ trait PurgeKeepFlash {
 impl PurgeKeepFlash for Session {
     /// Clears everything but a pending flash message, so that "Welcome" survives renewal.
     fn purge_keep_flash(&self) {
-        let flash = self.get::<shared_ui::Flash>(FLASH).ok().flatten();
+        let flash = self
+            .get::<shared_ui::Flash>(crate::flash::KEY)
+            .ok()
+            .flatten();
         self.clear();
         if let Some(flash) = flash {
-            let _ = self.insert(FLASH, flash);
+            let _ = self.insert(crate::flash::KEY, flash);
         }
     }
 }
@@ -187,46 +189,6 @@ pub fn current(session: &Session, policy: &SessionPolicy) -> Option<Identity> {
         let _ = session.insert(SEEN_AT, now);
     }
     Some(identity)
-}
-
-/// Replaces the name shown in the header (after a profile change) without a new login.
-pub fn update_display_name(
-    session: &Session,
-    display_name: &str,
-) -> Result<(), actix_session::SessionInsertError> {
-    if let Ok(Some(mut identity)) = session.get::<Identity>(IDENTITY) {
-        identity.display_name = display_name.to_owned();
-        session.insert(IDENTITY, identity)?;
-    }
-    Ok(())
-}
-
-/// A one-time message for the next page this browser shows.
-pub fn set_flash(session: &Session, kind: shared_ui::FlashKind, message: impl Into<String>) {
-    let _ = session.insert(
-        FLASH,
-        shared_ui::Flash {
-            kind,
-            message: message.into(),
-        },
-    );
-}
-
-/// The pending flash message, removed from the session. A session without one is left
-/// untouched: removing an absent key would still mark it changed, and the cookie store would
-/// then re-encrypt and re-send the cookie on every page.
-pub fn take_flash(session: &Session) -> Option<shared_ui::Flash> {
-    if !has_flash(session) {
-        return None;
-    }
-    session
-        .remove_as::<shared_ui::Flash>(FLASH)
-        .and_then(Result::ok)
-}
-
-/// Whether a flash message waits for the next page, without taking it.
-pub fn has_flash(session: &Session) -> bool {
-    session.contains_key(FLASH)
 }
 
 /// The signed-in user, or `None` for an anonymous visitor.

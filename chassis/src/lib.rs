@@ -15,6 +15,7 @@ pub mod csrf;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod flash;
 pub mod headers;
 pub mod health;
 pub mod identity;

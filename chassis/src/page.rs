@@ -81,7 +81,7 @@ impl PageBuilder {
     /// Whether this page will show a one-time message (and so differs from the same page
     /// for anyone else).
     pub fn has_flash(&self) -> bool {
-        identity::has_flash(&self.session)
+        crate::flash::has_flash(&self.session)
     }
 
     /// The banners this page will show.
@@ -123,7 +123,7 @@ impl PageBuilder {
             }),
             csrf_token,
             nav,
-            flash: identity::take_flash(&self.session),
+            flash: crate::flash::take_flash(&self.session),
             banners: self.banners.clone(),
             current_path: self.current_path.clone(),
             currency: None,

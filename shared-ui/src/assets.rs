@@ -5,9 +5,6 @@ use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 pub struct Asset {
-    /// The stem and extension, e.g. `("app", "css")`.
-    stem: &'static str,
-    extension: &'static str,
     pub content_type: &'static str,
     pub bytes: &'static [u8],
     hashed_name: LazyLock<String>,
@@ -18,21 +15,11 @@ impl Asset {
     pub fn hashed_name(&self) -> &str {
         &self.hashed_name
     }
-
-    pub fn stem(&self) -> &'static str {
-        self.stem
-    }
-
-    pub fn extension(&self) -> &'static str {
-        self.extension
-    }
 }
 
 macro_rules! asset {
     ($stem:literal, $ext:literal, $content_type:literal) => {
         Asset {
-            stem: $stem,
-            extension: $ext,
             content_type: $content_type,
             bytes: include_bytes!(concat!("../../static/", $stem, ".", $ext)),
             hashed_name: LazyLock::new(|| {

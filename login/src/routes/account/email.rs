@@ -10,7 +10,7 @@ use crate::users;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chassis::AppError;
 use chassis::csrf::CsrfForm;
-use chassis::identity::set_flash;
+use chassis::flash::set_flash;
 use chassis::page::{PageBuilder, see_other};
 use serde::Deserialize;
 use shared_ui::FlashKind;

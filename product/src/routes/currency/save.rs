@@ -8,7 +8,7 @@ use actix_session::SessionExt;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chassis::AppError;
 use chassis::csrf::CsrfForm;
-use chassis::identity::set_flash;
+use chassis::flash::set_flash;
 use chassis::page::see_other;
 use chassis::redirect::local_or_home;
 use serde::Deserialize;

@@ -11,7 +11,7 @@ use actix_session::SessionExt;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chassis::AppError;
 use chassis::db::DbPool;
-use chassis::identity::set_flash;
+use chassis::flash::set_flash;
 use chassis::ids::UserId;
 use chassis::page::see_other;
 use chassis::session::Sessions;
