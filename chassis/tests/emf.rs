@@ -89,8 +89,11 @@ fn requests_and_login_outcomes_are_emitted_as_valid_emf_by_route_pattern_and_sta
             .any(|d| d["Outcome"] == "failure" && d["LoginOutcome"] == 1),
         "no login outcome in {text}"
     );
+    // Requests are filed by their route pattern and status class, as recorded.
+    let routes: Vec<&Value> = docs.iter().filter_map(|d| d.get("Route")).collect();
+    assert!(!routes.is_empty(), "no request document in {text}");
     assert!(
-        !text.contains("/coins/bitcoin"),
-        "a raw path became a dimension"
+        routes.iter().all(|r| *r == "/coins/{id}"),
+        "routes: {routes:?}"
     );
 }

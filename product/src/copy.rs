@@ -162,7 +162,14 @@ mod tests {
     #[test]
     fn every_column_and_range_has_words() {
         for key in SortKey::ALL {
-            assert!(!Text::Column { key }.text().is_empty(), "{key:?}");
+            // Rendered here, not through `text()`, whose fallback would hide a failure.
+            let words = TextTemplate {
+                copy: &Text::Column { key },
+            }
+            .render()
+            .expect("renders");
+            assert!(!words.trim().is_empty(), "{key:?}");
+            assert!(!words.contains("Column"), "{key:?}: {words}");
         }
         for range in ChartRange::ALL {
             assert!(
