@@ -4,6 +4,7 @@
 use crate::market::ChartRange;
 use crate::market::listing::SortKey;
 use askama::Template;
+use shared_ui::format::Trend;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Text {
@@ -83,8 +84,7 @@ pub enum Text {
         over: String,
         first: String,
         last: String,
-        /// `up`, `down` or `flat`.
-        direction: &'static str,
+        direction: Trend,
         /// The size of the change without its sign (`10.00%`).
         change: String,
         high: String,
@@ -221,7 +221,7 @@ mod tests {
             over: "the last 7 days".into(),
             first: "$100.00".into(),
             last: "$110.00".into(),
-            direction: "up",
+            direction: Trend::Up,
             change: "10.00%".into(),
             high: "$111.00".into(),
             high_at: "Nov 23".into(),

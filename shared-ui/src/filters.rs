@@ -46,11 +46,6 @@ pub fn percent(value: impl MaybeNumber, _: &dyn Values) -> askama::Result<String
 }
 
 #[askama::filter_fn]
-pub fn direction(value: impl MaybeNumber, _: &dyn Values) -> askama::Result<&'static str> {
-    Ok(format::direction(value))
-}
-
-#[askama::filter_fn]
 pub fn utc_datetime(unix_seconds: &i64, _: &dyn Values) -> askama::Result<String> {
     Ok(format::utc_datetime(*unix_seconds))
 }

@@ -192,13 +192,81 @@ pub fn percent(value: impl MaybeNumber) -> String {
     format!("{v:.1}%")
 }
 
-/// Whether a change goes `up`, `down` or is `flat`: a CSS class and the word a screen reader says.
-pub fn direction(value: impl MaybeNumber) -> &'static str {
-    match value.finite() {
-        Some(v) if (v * 100.0).round() > 0.0 => "up",
-        Some(v) if (v * 100.0).round() < 0.0 => "down",
-        Some(_) => "flat",
-        None => "unknown",
+/// Which way a figure moved. Shown as a CSS class (its `Display`: `up`, `down`, `flat`,
+/// `unknown`), an arrow and a word, so a direction never rests on colour alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trend {
+    Up,
+    Down,
+    Flat,
+    /// No figure to tell.
+    Unknown,
+}
+
+impl Trend {
+    /// The way a change of `value` percent goes; less than half a hundredth is flat, as it
+    /// shows as `0.00%`.
+    pub fn of(value: impl MaybeNumber) -> Self {
+        match value.finite() {
+            Some(v) if (v * 100.0).round() > 0.0 => Self::Up,
+            Some(v) if (v * 100.0).round() < 0.0 => Self::Down,
+            Some(_) => Self::Flat,
+            None => Self::Unknown,
+        }
+    }
+
+    /// The way a series went from `first` to `last`: up, down or flat, never unknown.
+    pub fn between(first: f64, last: f64) -> Self {
+        if first <= 0.0 {
+            return Self::Flat;
+        }
+        match Self::of((last / first - 1.0) * 100.0) {
+            Self::Unknown => Self::Flat,
+            trend => trend,
+        }
+    }
+
+    /// The CSS class.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Flat => "flat",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    pub fn arrow(&self) -> &'static str {
+        match self {
+            Self::Up => "▲",
+            Self::Down => "▼",
+            Self::Flat | Self::Unknown => "",
+        }
+    }
+
+    /// What a screen reader hears after a change.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Flat => "unchanged",
+            Self::Unknown => "no data",
+        }
+    }
+
+    /// How a line over time reads: rising, falling or flat.
+    pub fn motion(&self) -> &'static str {
+        match self {
+            Self::Up => "rising",
+            Self::Down => "falling",
+            Self::Flat | Self::Unknown => "flat",
+        }
+    }
+}
+
+impl std::fmt::Display for Trend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.class())
     }
 }
 
@@ -434,7 +502,7 @@ mod tests {
         assert_eq!(signed_percent(f64::NAN), MISSING);
         assert_eq!(percent(None::<f64>), MISSING);
         assert_eq!(grouped(f64::INFINITY), MISSING);
-        assert_eq!(direction(f64::NAN), "unknown");
+        assert_eq!(Trend::of(f64::NAN), Trend::Unknown);
     }
 
     #[test]
@@ -505,9 +573,9 @@ mod tests {
         assert_eq!(signed_percent(-87.5), "-87.50%");
         assert_eq!(signed_percent(0.5), "+0.50%");
         assert_eq!(percent(52.345), "52.3%");
-        assert_eq!(direction(0.004), "flat");
-        assert_eq!(direction(0.02), "up");
-        assert_eq!(direction(-2.0), "down");
+        assert_eq!(Trend::of(0.004), Trend::Flat);
+        assert_eq!(Trend::of(0.02), Trend::Up);
+        assert_eq!(Trend::of(-2.0), Trend::Down);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::market::Coin;
 use crate::svg::monogram::Monogram;
 use crate::svg::sparkline::Sparkline;
 use shared_ui::InCurrency;
+use shared_ui::format::Trend;
 
 pub struct CoinRow<'a> {
     pub coin: &'a Coin,
@@ -50,34 +51,23 @@ impl<'a> CoinRow<'a> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Change {
     pub value: Option<f64>,
-    /// `up`, `down`, `flat` or `unknown`: the CSS class.
-    pub direction: &'static str,
+    pub direction: Trend,
 }
 
 impl Change {
     pub fn new(value: Option<f64>) -> Self {
         Self {
             value,
-            direction: shared_ui::format::direction(value),
+            direction: Trend::of(value),
         }
     }
 
     pub fn arrow(&self) -> &'static str {
-        match self.direction {
-            "up" => "▲",
-            "down" => "▼",
-            _ => "",
-        }
+        self.direction.arrow()
     }
 
-    /// What a screen reader hears after the figure, as the `change_word` macro of
-    /// `partials/coins.html` says it; for figures updated in place by `static/live.js`.
+    /// What a screen reader hears after the figure.
     pub fn word(&self) -> &'static str {
-        match self.direction {
-            "up" => "up",
-            "down" => "down",
-            "flat" => "unchanged",
-            _ => "no data",
-        }
+        self.direction.word()
     }
 }

@@ -11,6 +11,7 @@
 
 use super::{coord, polyline};
 use crate::market::{ChartRange, PricePoint, Series};
+use shared_ui::format::Trend;
 use shared_ui::format::{price_in, signed_percent, with_sign};
 use shared_ui::{Currency, InCurrency};
 use time::OffsetDateTime;
@@ -69,7 +70,7 @@ pub struct PriceChart {
     pub line: String,
     pub area: String,
     /// `up`, `down` or `flat` over the range.
-    pub trend: &'static str,
+    pub trend: Trend,
     pub y_ticks: Vec<Tick>,
     pub x_ticks: Vec<Tick>,
     pub high: Marker,
@@ -164,7 +165,7 @@ impl PriceChart {
         Some(Self {
             line,
             area,
-            trend: trend(first.price, last.price),
+            trend: Trend::between(first.price, last.price),
             y_ticks,
             x_ticks,
             high: marker(high_point),
@@ -230,7 +231,7 @@ impl PriceChart {
             direction: if self.change_percent().is_some() {
                 self.trend
             } else {
-                "flat"
+                Trend::Flat
             },
             change,
             high: price_in(self.high_point.price, self.cur.currency),
@@ -239,17 +240,6 @@ impl PriceChart {
             low_at: moment(self.low_point.at, self.range),
         }
         .text()
-    }
-}
-
-fn trend(first: f64, last: f64) -> &'static str {
-    if first <= 0.0 {
-        return "flat";
-    }
-    match shared_ui::format::direction((last / first - 1.0) * 100.0) {
-        "up" => "up",
-        "down" => "down",
-        _ => "flat",
     }
 }
 
@@ -630,7 +620,7 @@ mod tests {
                 chart.line
             );
             assert!(chart.y_ticks.len() >= 2, "{prices:?}");
-            assert_eq!(chart.trend, "flat");
+            assert_eq!(chart.trend, Trend::Flat);
             assert!(
                 chart.summary("Bitcoin").contains("unchanged"),
                 "{}",
@@ -670,7 +660,7 @@ mod tests {
             "Bitcoin over the last 7 days: from $100.00 to $110.00, up 10.00%. \
              Highest $150.00 on 24 Nov, 07:00 UTC; lowest $80.00 on 24 Nov, 08:00 UTC."
         );
-        assert_eq!(chart.trend, "up");
+        assert_eq!(chart.trend, Trend::Up);
         assert_eq!(chart.high.price, "$150.00");
         assert_eq!(chart.resolution().as_deref(), Some("hourly"));
     }

@@ -1,5 +1,7 @@
 //! The 7-day sparkline in the coin table: a line scaled to a small box, coloured by trend.
 
+use shared_ui::format::Trend;
+
 pub const WIDTH: f64 = 120.0;
 pub const HEIGHT: f64 = 32.0;
 const PAD: f64 = 2.0;
@@ -8,8 +10,8 @@ const PAD: f64 = 2.0;
 pub struct Sparkline {
     /// Path data within `0 0 WIDTH HEIGHT`.
     pub path: String,
-    /// `up`, `down` or `flat`: a CSS class and a word for screen readers.
-    pub trend: &'static str,
+    /// Up, down or flat (never unknown): a CSS class and a word for screen readers.
+    pub trend: Trend,
 }
 
 /// The most points a line has: one every two units across the box, more than a line drawn
@@ -22,15 +24,7 @@ impl Sparkline {
     pub fn new(prices: &[f64]) -> Option<Self> {
         let prices: Vec<f64> = prices.iter().copied().filter(|p| p.is_finite()).collect();
         let (first, last) = (*prices.first()?, *prices.last()?);
-        let trend = match shared_ui::format::direction(if first > 0.0 {
-            (last / first - 1.0) * 100.0
-        } else {
-            0.0
-        }) {
-            "up" => "up",
-            "down" => "down",
-            _ => "flat",
-        };
+        let trend = Trend::between(first, last);
         let prices = resample(&prices, MAX_POINTS);
         let low = prices.iter().copied().fold(f64::INFINITY, f64::min);
         let high = prices.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -182,7 +176,7 @@ mod tests {
             let s = Sparkline::new(&prices).expect("drawn");
             assert_eq!(s.path, "M2 16h116", "{prices:?}");
             assert_eq!(coordinates(&s.path), [2.0, 16.0, 118.0, 16.0]);
-            assert_eq!(s.trend, "flat");
+            assert_eq!(s.trend, Trend::Flat);
         }
     }
 
@@ -192,7 +186,7 @@ mod tests {
             .map(|i| 1e-6 * (1.0 + f64::from(i) / 100.0))
             .collect();
         let s = Sparkline::new(&prices).expect("drawn");
-        assert_eq!(s.trend, "up");
+        assert_eq!(s.trend, Trend::Up);
         let c = coordinates(&s.path);
         assert!(
             c.chunks(2)

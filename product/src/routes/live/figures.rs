@@ -24,7 +24,7 @@ impl ChangeFigure {
         let change = Change::new(value);
         Self {
             text: signed_percent(value),
-            direction: change.direction,
+            direction: change.direction.class(),
             arrow: change.arrow(),
             word: change.word(),
         }
