@@ -385,9 +385,9 @@ impl<'a> ListingPage<'a> {
                 class,
                 href: query.sort_href(key),
                 aria_sort: query.aria_sort(key),
-                arrow: match query.aria_sort(key) {
-                    Some("ascending") => "▲",
-                    Some(_) => "▼",
+                arrow: match (query.sort == key).then_some(query.direction) {
+                    Some(Direction::Asc) => "▲",
+                    Some(Direction::Desc) => "▼",
                     None => "",
                 },
             })
