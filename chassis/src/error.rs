@@ -27,11 +27,36 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something failed on our side. `context` says what was being done; `cause`, when there
+    /// is one, keeps the error itself (and its chain) for the log.
+    #[error("internal error: {context}")]
+    Internal {
+        context: &'static str,
+        #[source]
+        cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl AppError {
+    /// An internal error while doing `context`, keeping `cause`.
+    pub fn internal(
+        context: &'static str,
+        cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Internal {
+            context,
+            cause: Some(cause.into()),
+        }
+    }
+
+    /// An internal error with nothing more to say than `context`.
+    pub fn internal_without_cause(context: &'static str) -> Self {
+        Self::Internal {
+            context,
+            cause: None,
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::BadRequest(_) => ErrorKind::BadRequest,
@@ -41,7 +66,7 @@ impl AppError {
             Self::PayloadTooLarge => ErrorKind::PayloadTooLarge,
             Self::TooManyRequests { .. } => ErrorKind::TooManyRequests,
             Self::Unavailable(_) => ErrorKind::Unavailable,
-            Self::Internal(_) => ErrorKind::Internal,
+            Self::Internal { .. } => ErrorKind::Internal,
         }
     }
 }
@@ -51,7 +76,7 @@ impl From<DbError> for AppError {
         match err {
             DbError::NotFound => Self::NotFound,
             DbError::Unavailable(cause) => Self::Unavailable(cause),
-            other => Self::Internal(other.to_string()),
+            other => Self::internal("database", other),
         }
     }
 }
@@ -64,8 +89,20 @@ impl From<crate::session::StoreError> for AppError {
 
 impl From<askama::Error> for AppError {
     fn from(err: askama::Error) -> Self {
-        Self::Internal(format!("template failed to render: {err}"))
+        Self::internal("template failed to render", err)
     }
+}
+
+/// `error` and every cause under it, `: `-separated, for the log.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 /// What the error page middleware needs to know about an error the handler returned.
@@ -83,7 +120,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Internal(cause) => log::error!("internal error: {cause}"),
+            Self::Internal { .. } => log::error!("{}", chain(self)),
             Self::Unavailable(cause) => log::warn!("dependency unavailable: {cause}"),
             _ => {}
         }

@@ -101,16 +101,16 @@ impl PasswordHasher {
         let _permit = tokio::time::timeout(QUEUE_TIMEOUT, self.slots.acquire())
             .await
             .map_err(|_| AppError::Unavailable("password hashing queue is full".into()))?
-            .map_err(|_| AppError::Internal("password hashing pool closed".into()))?;
+            .map_err(|_| AppError::internal_without_cause("password hashing pool closed"))?;
         let (done, result) = oneshot::channel();
         self.jobs
             .send(Box::new(move || {
                 let _ = done.send(work());
             }))
-            .map_err(|_| AppError::Internal("password hashing pool closed".into()))?;
+            .map_err(|_| AppError::internal_without_cause("password hashing pool closed"))?;
         result
             .await
-            .map_err(|_| AppError::Internal("password hashing task failed".into()))
+            .map_err(|e| AppError::internal("password hashing task failed", e))
     }
 
     /// Passwords verified so far by this pool (known and unknown users alike).
@@ -148,7 +148,7 @@ impl PasswordHasher {
                 .map(|h| h.to_string())
         })
         .await?
-        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+        .map_err(|e| AppError::internal("hashing failed", e))
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no user,

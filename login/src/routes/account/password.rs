@@ -92,7 +92,7 @@ pub async fn change_password(
         login_at: shared_ui::format::now_unix(),
         ..identity
     };
-    sign_in(page.session(), &renewed).map_err(|e| AppError::Internal(format!("session: {e}")))?;
+    sign_in(page.session(), &renewed).map_err(|e| AppError::internal("storing the session", e))?;
     set_flash(
         page.session(),
         FlashKind::Success,

@@ -142,7 +142,7 @@ pub async fn log_in(
         display_name: user.username.clone(),
         login_at: shared_ui::format::now_unix(),
     };
-    sign_in(page.session(), &identity).map_err(|e| AppError::Internal(format!("session: {e}")))?;
+    sign_in(page.session(), &identity).map_err(|e| AppError::internal("storing the session", e))?;
     set_flash(
         page.session(),
         FlashKind::Success,
@@ -164,6 +164,6 @@ pub async fn log_in(
     let mut response = see_other(&next);
     response
         .add_cookie(&state.devices.cookie(&token))
-        .map_err(|e| AppError::Internal(format!("device cookie: {e}")))?;
+        .map_err(|e| AppError::internal("setting the device cookie", e))?;
     Ok(response)
 }

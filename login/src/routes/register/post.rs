@@ -153,7 +153,7 @@ pub async fn register(
         display_name: user.username.clone(),
         login_at: shared_ui::format::now_unix(),
     };
-    sign_in(page.session(), &identity).map_err(|e| AppError::Internal(format!("session: {e}")))?;
+    sign_in(page.session(), &identity).map_err(|e| AppError::internal("storing the session", e))?;
     set_flash(
         page.session(),
         FlashKind::Success,
