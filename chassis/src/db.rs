@@ -25,6 +25,8 @@ pub enum Backend {
 /// A database URL whose scheme has been checked. Its text is never logged: it may hold a password.
 #[derive(Clone)]
 pub struct DatabaseUrl {
+    /// The variable it came from, so that errors about it name the right one.
+    var: &'static str,
     backend: Backend,
     /// What diesel is given: the URL for PostgreSQL, the file path for SQLite.
     target: String,
@@ -49,10 +51,12 @@ impl DatabaseUrl {
         };
         match scheme.to_ascii_lowercase().as_str() {
             "postgres" | "postgresql" => Ok(Self {
+                var,
                 backend: Backend::Postgres,
                 target: raw.to_owned(),
             }),
             "sqlite" if !rest.is_empty() => Ok(Self {
+                var,
                 backend: Backend::Sqlite,
                 target: rest.to_owned(),
             }),
@@ -67,8 +71,10 @@ impl DatabaseUrl {
         }
     }
 
-    pub fn sqlite_file(path: &std::path::Path) -> Self {
+    /// The SQLite file at `path`, standing for the variable `var` (a local default).
+    pub fn sqlite_file(var: &'static str, path: &std::path::Path) -> Self {
         Self {
+            var,
             backend: Backend::Sqlite,
             target: path.display().to_string(),
         }
@@ -76,6 +82,11 @@ impl DatabaseUrl {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The variable this URL came from (`DATABASE_URL`, `LOGIN_DATABASE_URL`…).
+    pub fn var(&self) -> &'static str {
+        self.var
     }
 
     /// Host and database for PostgreSQL, the path for SQLite; never the password.
@@ -334,14 +345,17 @@ where
 /// Connects to the service's database, proves it answers, and applies migrations: the start
 /// of every service. Errors name `var` and never show a password.
 pub async fn connect_and_migrate(
-    var: &'static str,
     url: &DatabaseUrl,
     migrations: Migrations,
     pool_size: u32,
 ) -> Result<DbPool, crate::cli::StartError> {
     let fail = |what: &str, err: String| {
         let first_line = err.lines().next().unwrap_or_default().trim().to_owned();
-        crate::cli::StartError::new(format!("{var}: {what} {}: {first_line}", url.redacted()))
+        crate::cli::StartError::new(format!(
+            "{}: {what} {}: {first_line}",
+            url.var(),
+            url.redacted()
+        ))
     };
     let pool = DbPool::new(url, pool_size).map_err(|e| fail("cannot open", e))?;
     pool.check()

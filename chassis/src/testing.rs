@@ -49,7 +49,7 @@ impl TestDatabase {
                 let path = dir.path().join(format!("{label}.db"));
                 let raw_url = format!("sqlite://{}", path.display());
                 Self {
-                    url: DatabaseUrl::sqlite_file(&path),
+                    url: DatabaseUrl::sqlite_file("DATABASE_URL", &path),
                     raw_url,
                     cleanup: Cleanup::Sqlite(dir),
                 }

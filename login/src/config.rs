@@ -145,7 +145,7 @@ mod tests {
         let cfg = Config::with_database(
             &[("X", "")],
             common(),
-            DatabaseUrl::sqlite_file("x.db".as_ref()),
+            DatabaseUrl::sqlite_file("DATABASE_URL", "x.db".as_ref()),
         )
         .expect("valid");
         assert_eq!(cfg.throttle.max_failures_per_account, 5);
@@ -169,7 +169,7 @@ mod tests {
             let err = Config::with_database(
                 &[(var, value)],
                 common(),
-                DatabaseUrl::sqlite_file("x.db".as_ref()),
+                DatabaseUrl::sqlite_file("DATABASE_URL", "x.db".as_ref()),
             )
             .unwrap_err();
             assert_eq!(err.var, var);
@@ -180,7 +180,7 @@ mod tests {
                 ("PWNED_PASSWORDS_URL", "ftp://x"),
             ],
             common(),
-            DatabaseUrl::sqlite_file("x.db".as_ref()),
+            DatabaseUrl::sqlite_file("DATABASE_URL", "x.db".as_ref()),
         )
         .unwrap_err();
         assert_eq!(err.var, "PWNED_PASSWORDS_URL");

@@ -47,9 +47,7 @@ pub struct LoginService {
 impl LoginService {
     /// Connects to the database and applies migrations.
     pub async fn build(config: &Config) -> Result<Self, chassis::cli::StartError> {
-        let pool =
-            chassis::db::connect_and_migrate("DATABASE_URL", &config.database_url, MIGRATIONS, 10)
-                .await?;
+        let pool = chassis::db::connect_and_migrate(&config.database_url, MIGRATIONS, 10).await?;
         let hasher =
             PasswordHasher::new(config.hash_concurrency).map_err(chassis::cli::StartError::new)?;
         let breached = match &config.breached_check {

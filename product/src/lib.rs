@@ -116,7 +116,7 @@ fn account_events(pool: DbPool) -> chassis::events::Handler {
 }
 
 async fn connect(config: &Config) -> Result<DbPool, chassis::cli::StartError> {
-    chassis::db::connect_and_migrate("DATABASE_URL", &config.database_url, MIGRATIONS, 10).await
+    chassis::db::connect_and_migrate(&config.database_url, MIGRATIONS, 10).await
 }
 
 impl Service for ProductService {

@@ -68,7 +68,7 @@ impl SiteConfig {
         let dir = data_dir();
         let url = |var: &'static str, file: &str| match optional_var(env, var) {
             Some(raw) => DatabaseUrl::parse(var, &raw),
-            None => Ok(DatabaseUrl::sqlite_file(&dir.join(file))),
+            None => Ok(DatabaseUrl::sqlite_file(var, &dir.join(file))),
         };
         let login_db = url("LOGIN_DATABASE_URL", "login.db")?;
         let product_db = url("PRODUCT_DATABASE_URL", "product.db")?;
@@ -83,22 +83,9 @@ impl SiteConfig {
 /// Both services in one app, in routing-table order.
 pub async fn build(config: &SiteConfig) -> Result<Application, StartError> {
     chassis::session::connect(&config.common.sessions).await?;
-    let login = login::LoginService::build(&config.login)
-        .await
-        .map_err(|e| {
-            StartError::new(
-                e.to_string()
-                    .replacen("DATABASE_URL", "LOGIN_DATABASE_URL", 1),
-            )
-        })?;
-    let product = product::ProductService::build(&config.product)
-        .await
-        .map_err(|e| {
-            StartError::new(
-                e.to_string()
-                    .replacen("DATABASE_URL", "PRODUCT_DATABASE_URL", 1),
-            )
-        })?;
+    // Each database URL knows its variable, so errors name LOGIN_ or PRODUCT_DATABASE_URL.
+    let login = login::LoginService::build(&config.login).await?;
+    let product = product::ProductService::build(&config.product).await?;
     // Routing-table order, with the gallery before product's catch-all root.
     let services: Vec<Arc<dyn Service>> = vec![
         Arc::new(login),

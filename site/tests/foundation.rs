@@ -283,3 +283,36 @@ async fn the_gallery_shows_every_sample_on_one_page_and_each_on_its_own() {
         .expect("missing");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn a_database_that_cannot_be_reached_is_named_by_its_own_variable() {
+    let login_db = chassis::testing::TestDatabase::new("site_named_login");
+    let key = chassis::config::SessionKey::generate().to_base64();
+    // Nothing listens on port 1 of the loopback: the connection is refused at once.
+    let env = [
+        ("BIND", "127.0.0.1:0"),
+        ("SESSION_KEY", key.as_str()),
+        ("LOGIN_DATABASE_URL", login_db.raw_url()),
+        (
+            "PRODUCT_DATABASE_URL",
+            "postgres://nobody:secret@127.0.0.1:1/product?connect_timeout=2",
+        ),
+        ("MARKET_SOURCE", "demo"),
+    ];
+    let defaults = chassis::config::LocalDefaults {
+        bind: Some("127.0.0.1:0".into()),
+        session_key: None,
+        cookie_secure: false,
+        log_format: chassis::config::LogFormat::Text,
+        shutdown_drain_secs: 0,
+        metrics_off: true,
+        in_process_sessions: true,
+    };
+    let config = site::SiteConfig::from_env(&env, &defaults).expect("valid config");
+    let err = match site::build(&config).await {
+        Ok(_) => panic!("the site started without its product database"),
+        Err(err) => err.to_string(),
+    };
+    assert!(err.starts_with("PRODUCT_DATABASE_URL: "), "{err}");
+    assert!(!err.contains("secret"), "the password leaked: {err}");
+}

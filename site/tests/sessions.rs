@@ -180,14 +180,9 @@ async fn deleting_an_account_ends_its_sessions_and_product_drops_its_watchlist()
     let (laptop, _) = sign_up(&site, "goner").await;
     let (phone, phone_cookie) = log_in(&site, "goner").await;
     watch_bitcoin(&site, &phone).await;
-    let pool = chassis::db::connect_and_migrate(
-        "PRODUCT_DATABASE_URL",
-        &site.product_db.url,
-        product::MIGRATIONS,
-        1,
-    )
-    .await
-    .expect("product database");
+    let pool = chassis::db::connect_and_migrate(&site.product_db.url, product::MIGRATIONS, 1)
+        .await
+        .expect("product database");
     let user = chassis::ids::UserId(1);
     assert_eq!(
         product::watchlist_size(&pool, user).await.expect("count"),

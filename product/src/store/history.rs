@@ -109,7 +109,7 @@ mod tests {
 
     async fn database() -> (TestDatabase, chassis::db::DbPool) {
         let db = TestDatabase::new("history");
-        let pool = chassis::db::connect_and_migrate("DATABASE_URL", &db.url, crate::MIGRATIONS, 2)
+        let pool = chassis::db::connect_and_migrate(&db.url, crate::MIGRATIONS, 2)
             .await
             .expect("a database");
         (db, pool)
