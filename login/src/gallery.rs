@@ -104,7 +104,7 @@ pub fn samples() -> Vec<Sample> {
                 username: "satoshi".into(),
                 email: "satoshi@example.com".into(),
                 member_since,
-                sessions: sample_sessions(),
+                sessions: Some(sample_sessions()),
                 forms: AccountForms::default(),
             },
         ),
@@ -117,7 +117,19 @@ pub fn samples() -> Vec<Sample> {
                 email: "first.middle.last+crypto-newsletters@subdomain.example-company.co.uk"
                     .into(),
                 member_since,
-                sessions: sample_sessions()[..1].to_vec(),
+                sessions: Some(sample_sessions()[..1].to_vec()),
+                forms: AccountForms::default(),
+            },
+        ),
+        Sample::new(
+            "account-sessions-unavailable",
+            "Account: the session store failed while the page was made, so no session list",
+            &AccountPage {
+                ctx: signed_in("Your account", "satoshi"),
+                username: "satoshi".into(),
+                email: "satoshi@example.com".into(),
+                member_since,
+                sessions: None,
                 forms: AccountForms::default(),
             },
         ),
@@ -129,7 +141,7 @@ pub fn samples() -> Vec<Sample> {
                 username: "satoshi".into(),
                 email: "satoshi@example.com".into(),
                 member_since,
-                sessions: sample_sessions()[..1].to_vec(),
+                sessions: Some(sample_sessions()[..1].to_vec()),
                 forms: AccountForms {
                     password: PasswordErrors {
                         current: Some(Text::CurrentPasswordWrong.text()),

@@ -95,5 +95,5 @@ def test_a_malformed_answer_keeps_the_last_good_data(base_url, cluster, state):
 def parse_price(html: str) -> str | None:
     import re
 
-    m = re.search(r'class="coin-price">(?:<span class="visually-hidden">[^<]*</span>)?\s*([^<]*)<', html)
+    m = re.search(r'class="coin-price"[^>]*>(?:<span class="visually-hidden">[^<]*</span>)?\s*([^<]*)<', html)
     return m.group(1).strip() if m else None

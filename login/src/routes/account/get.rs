@@ -49,8 +49,9 @@ pub(crate) struct AccountPage {
     pub username: String,
     pub email: String,
     pub member_since: i64,
-    /// Where the account is signed in, this browser first.
-    pub sessions: Vec<SessionRow>,
+    /// Where the account is signed in, this browser first; `None` when the session store could
+    /// not say (the rest of the page still renders).
+    pub sessions: Option<Vec<SessionRow>>,
     pub forms: AccountForms,
 }
 
@@ -118,14 +119,22 @@ pub async fn render_account(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let current = chassis::identity::session_id(page.session());
-    let mut sessions: Vec<SessionRow> = state
-        .sessions
-        .list(chassis::ids::UserId(user.id))
-        .await?
-        .into_iter()
-        .map(|s| SessionRow::new(s, current.as_deref()))
-        .collect();
-    sessions.sort_by_key(|s| !s.current);
+    // The store may fail between reading this session and listing the others (it died a
+    // moment ago): the page renders without the list rather than answering 503.
+    let sessions = match state.sessions.list(chassis::ids::UserId(user.id)).await {
+        Ok(list) => {
+            let mut rows: Vec<SessionRow> = list
+                .into_iter()
+                .map(|s| SessionRow::new(s, current.as_deref()))
+                .collect();
+            rows.sort_by_key(|s| !s.current);
+            Some(rows)
+        }
+        Err(err) => {
+            log::warn!("the account's sessions could not be listed: {err}");
+            None
+        }
+    };
     render_with_status(
         &AccountPage {
             ctx: page.form_context("Your account", Nav::Account),
